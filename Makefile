@@ -1,0 +1,51 @@
+# attograd's front door: thin targets over the CMake presets in CMakePresets.json.
+# Each target first installs what is missing (scripts/install-deps.sh), then configures,
+# builds and runs. `make help` lists them.
+
+JOBS ?= $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
+CMAKE_ARGS ?=
+DEPS := scripts/install-deps.sh
+
+.PHONY: help demo test test-asan bench build clean format
+
+help:
+	@echo "make demo       build and train the demo, showing the loss fall"
+	@echo "make test       build and run the whole test suite (CTest + Catch2)"
+	@echo "make test-asan  the test suite under AddressSanitizer + UBSan (clang)"
+	@echo "make bench      build and run the benchmarks (Google Benchmark)"
+	@echo "make build      configure and build the release preset"
+	@echo "make format     clang-format every C++ source"
+	@echo "make clean      remove build/"
+
+build:
+	@$(DEPS) build
+	cmake --preset release $(CMAKE_ARGS)
+	cmake --build --preset release --parallel $(JOBS)
+
+demo: build
+	./build/release/demos/two_layer_net
+
+test:
+	@$(DEPS) test
+	cmake --preset release $(CMAKE_ARGS)
+	cmake --build --preset release --parallel $(JOBS)
+	ctest --preset release --parallel $(JOBS)
+
+test-asan:
+	@$(DEPS) asan
+	cmake --preset asan $(CMAKE_ARGS)
+	cmake --build --preset asan --parallel $(JOBS)
+	ctest --preset asan --parallel $(JOBS)
+
+bench:
+	@$(DEPS) bench
+	cmake --preset release $(CMAKE_ARGS)
+	cmake --build --preset release --parallel $(JOBS) --target bench_autograd bench_gemm
+	./build/release/bench/bench_autograd
+	./build/release/bench/bench_gemm
+
+format:
+	clang-format -i $$(git ls-files '*.h' '*.cpp')
+
+clean:
+	rm -rf build

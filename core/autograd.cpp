@@ -1,0 +1,159 @@
+// core/autograd.cpp — recording nodes, the backward walk, grad mode.
+#include "core/autograd.h"
+
+#include <atomic>
+
+#include "core/error.h"
+#include "core/ops/arithmetic.h"
+
+namespace ag {
+
+namespace {
+thread_local bool grad_enabled = true;
+}
+
+bool is_grad_enabled() { return grad_enabled; }
+
+NoGradGuard::NoGradGuard() : previous_(grad_enabled) { grad_enabled = false; }
+
+NoGradGuard::~NoGradGuard() { grad_enabled = previous_; }
+
+Node::~Node() {
+    // Destroying a node drops its inputs, which may drop their nodes, and so on up a chain as
+    // long as the graph. Done by recursion, a 100,000-op chain would overflow the stack, so
+    // instead each node whose last owner is being released is moved onto `pending` and freed
+    // in this loop, with its own inputs already taken away.
+    std::vector<std::shared_ptr<Node>> pending;
+    auto take_inputs = [&pending](Node& node) {
+        for (Tensor& input : node.inputs) {
+            TensorImpl* impl = input.impl();
+            if (impl && input.impl_.use_count() == 1 && impl->grad_fn &&
+                impl->grad_fn.use_count() == 1) {
+                pending.push_back(std::move(impl->grad_fn));
+            }
+        }
+        node.inputs.clear();
+    };
+    take_inputs(*this);
+    while (!pending.empty()) {
+        std::shared_ptr<Node> node = std::move(pending.back());
+        pending.pop_back();
+        take_inputs(*node);
+    }  // `node` dies here with no inputs left, so its destructor does not recurse.
+}
+
+Tensor record(const char* op, Tensor output, std::vector<Tensor> inputs,
+              BackwardFunction backward) {
+    if (!grad_enabled) return output;
+    bool any_input_requires_grad = false;
+    for (const Tensor& input : inputs) {
+        any_input_requires_grad |= input.defined() && input.requires_grad();
+    }
+    if (!any_input_requires_grad) return output;
+
+    auto node = std::make_shared<Node>();
+    node->op = op;
+    node->inputs = std::move(inputs);
+    node->backward = std::move(backward);
+    output.impl()->grad_fn = std::move(node);
+    output.impl()->requires_grad = true;
+    return output;
+}
+
+std::vector<Node*> topological_order(Node* root) {
+    // Depth-first search with an explicit stack of (node, index of the next input to visit).
+    // A node is appended after all its inputs' nodes: post-order is a topological order.
+    static std::atomic<uint64_t> last_mark{0};
+    const uint64_t mark = ++last_mark;
+    std::vector<Node*> order;
+    std::vector<std::pair<Node*, size_t>> stack{{root, 0}};
+    root->visit_mark = mark;
+    while (!stack.empty()) {
+        auto& [node, next_input] = stack.back();
+        if (next_input == node->inputs.size()) {
+            order.push_back(node);
+            stack.pop_back();
+            continue;
+        }
+        const Tensor& input = node->inputs[next_input++];
+        Node* producer = input.defined() ? input.grad_fn().get() : nullptr;
+        if (producer != nullptr && producer->visit_mark != mark) {
+            producer->visit_mark = mark;
+            stack.emplace_back(producer, 0);  // invalidates node/next_input; not used again
+        }
+    }
+    return order;
+}
+
+namespace {
+
+// Sums gradients: the first one is kept as is, later ones are added out of place, because the
+// first may share its buffer with another tensor (add's backward passes its gradient through).
+void accumulate(Tensor& sum, const Tensor& gradient) {
+    sum = sum.defined() ? sum + gradient : gradient;
+}
+
+// A leaf's .grad() is handed to the user and to optimizers, which may scale it in place, so it
+// must own its buffer: the first gradient is copied.
+void accumulate_into_leaf(TensorImpl& leaf, const Tensor& gradient) {
+    leaf.grad = leaf.grad.defined() ? leaf.grad + gradient : gradient.clone();
+}
+
+}  // namespace
+
+void run_backward(const Tensor& root, const Tensor& grad_root, bool retain_graph) {
+    if (!root.requires_grad()) {
+        throw Error(
+            "backward: this tensor does not require grad and has no grad_fn; mark a "
+            "leaf with set_requires_grad() before computing with it, and do not call "
+            "backward inside a NoGradGuard");
+    }
+    NoGradGuard no_grad;  // rule 3: computing gradients records nothing
+    if (root.is_leaf()) {
+        accumulate_into_leaf(*root.impl(), grad_root);
+        return;
+    }
+    const std::vector<Node*> order = topological_order(root.grad_fn().get());
+    for (Node* node : order) node->grad_output = Tensor();  // left over if a backward threw
+    root.grad_fn()->grad_output = grad_root;
+
+    // Reverse topological order: a node runs only after every op that used its output has
+    // passed its share of the gradient back (the sum rule for a tensor used twice).
+    for (auto it = order.rbegin(); it != order.rend(); ++it) {
+        Node& node = **it;
+        Tensor grad_output = std::move(node.grad_output);
+        node.grad_output = Tensor();
+        if (!grad_output.defined()) continue;  // nothing reached it
+        if (!node.backward) {
+            throw Error(std::string("backward: the graph through '") + node.op +
+                        "' was already freed by an earlier backward; pass retain_graph=true "
+                        "to the first call to backward through it twice");
+        }
+        std::vector<Tensor> grad_inputs = node.backward(grad_output);
+        if (!retain_graph) node.backward = nullptr;  // frees the buffers it captured
+        if (grad_inputs.size() != node.inputs.size()) {
+            throw Error(std::string("backward: '") + node.op + "' returned " +
+                        std::to_string(grad_inputs.size()) + " gradients for " +
+                        std::to_string(node.inputs.size()) + " inputs");
+        }
+        for (size_t i = 0; i < node.inputs.size(); ++i) {
+            const Tensor& input = node.inputs[i];
+            const Tensor& grad_input = grad_inputs[i];
+            if (!input.defined() || !input.requires_grad() || !grad_input.defined()) continue;
+            if (grad_input.shape() != input.shape()) {
+                throw ShapeError(std::string("backward: '") + node.op +
+                                 "' returned a gradient "
+                                 "of shape " +
+                                 grad_input.shape().to_string() + " for an input of shape " +
+                                 input.shape().to_string());
+            }
+            if (input.is_leaf()) {
+                accumulate_into_leaf(*input.impl(), grad_input);
+            } else {
+                accumulate(input.grad_fn()->grad_output, grad_input);
+            }
+        }
+    }
+}
+
+}  // namespace ag

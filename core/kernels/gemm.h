@@ -1,0 +1,82 @@
+// core/kernels/gemm.h — the one matrix-multiply interface every matmul in attograd goes through.
+//
+//     C = alpha * op(A) * op(B) + beta * C
+//
+// where op(X) is X or its transpose. Matrices are row-major float32 on raw pointers, with a
+// leading dimension (the distance, in floats, between the starts of two consecutive rows), so a
+// kernel can work on a sub-block of a larger matrix and the backward pass of matmul can use
+// A^T or B^T without ever materializing a transposed copy.
+//
+// This file is the contract. What sits behind it:
+//   - gemm_reference: the obvious triple loop; the oracle every fast kernel is tested against.
+//   - gemm:           what ag::matmul uses (the fastest kernel available on this machine).
+//   - gemm_ladder.h:  the steps from one to the other, each a real, tested function.
+// docs/matmul.md tells how the fast one is built.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+namespace ag::kernels {
+
+/// Whether a GEMM operand is used as stored or transposed.
+enum class Transpose : bool { No = false, Yes = true };
+
+/// Arguments of one GEMM call, C = alpha * op(A) * op(B) + beta * C, row-major.
+///
+/// Shapes: op(A) is [m, k], op(B) is [k, n], C is [m, n].
+/// Storage: A is stored [m, k] with row stride `lda` >= k when `transpose_a` is No, and [k, m]
+/// with `lda` >= m when Yes (likewise B: [k, n] with `ldb` >= n, or [n, k] with `ldb` >= k).
+/// C is [m, n] with `ldc` >= n. When `beta` is 0, C is only written, never read (so it may hold
+/// NaN or uninitialized memory), as in BLAS.
+struct GemmArgs {
+    Transpose transpose_a = Transpose::No;
+    Transpose transpose_b = Transpose::No;
+    int64_t m = 0, n = 0, k = 0;
+    float alpha = 1.0f;
+    const float* a = nullptr;
+    int64_t lda = 0;
+    const float* b = nullptr;
+    int64_t ldb = 0;
+    float beta = 0.0f;
+    float* c = nullptr;
+    int64_t ldc = 0;
+};
+
+/// The reference kernel: the obvious triple loop, accumulating each dot product in float.
+/// Slow on purpose and obviously right; the oracle that every fast kernel is tested against.
+/// Throws ag::ValueError (an ag::Error) when a size is negative, a leading dimension is too small,
+/// or a pointer is null while its matrix has elements.
+void gemm_reference(const GemmArgs& args);
+
+/// The GEMM that ag::matmul uses: the fastest kernel available on this machine.
+/// Same contract and errors as gemm_reference; results agree with it to float rounding.
+///
+/// Large problems are split over the threads of ag::parallel_for (see core/parallel.h). The
+/// result is bit-identical whatever the number of threads: every element of C is computed by the
+/// same sequence of multiply-adds, only by a different thread.
+void gemm(const GemmArgs& args);
+
+/// The kernels `gemm` can run on, for tests and benchmarks that want to force one.
+enum class GemmBackend {
+    Reference,  ///< gemm_reference: the triple loop.
+    Scalar,     ///< blocked + packed, portable C++ micro-kernel (no intrinsics).
+    Avx2,       ///< blocked + packed, AVX2 + FMA micro-kernel (x86-64 CPUs that have both).
+    Neon,       ///< blocked + packed, NEON micro-kernel (aarch64).
+};
+
+/// The backends this machine can run, Reference and Scalar always among them.
+std::vector<GemmBackend> available_backends();
+
+/// The backend `gemm` uses now. Chosen once at start-up: the SIMD one the CPU supports
+/// (checked at run time with __builtin_cpu_supports on x86-64), else Scalar.
+GemmBackend gemm_backend();
+
+/// Makes `gemm` use `backend` from now on (for every thread). Tests use it to run every kernel;
+/// restore the previous value afterwards. Throws ag::ValueError if this machine cannot run it.
+void set_gemm_backend(GemmBackend backend);
+
+/// The backend's name in lower case: "reference", "scalar", "avx2" or "neon".
+const char* gemm_backend_name(GemmBackend backend);
+
+}  // namespace ag::kernels

@@ -1,0 +1,118 @@
+// core/ops/elementwise_loops.h — the loops shared by element-wise ops (internal to core/ops).
+//
+// Broadcasting without copies: a tensor of shape [3,1] read as if it had shape [3,4] is the
+// same buffer walked with stride 0 along the repeated dimension. broadcast_strides() gives those
+// strides, and for_each_row() walks the rows of the bigger shape, handing the row loop each
+// operand's starting offset and inner stride.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "core/shape.h"
+#include "core/tensor.h"
+
+namespace ag::detail {
+
+/// Strides (in elements) for reading a tensor of shape `in` as if it had the broadcast shape
+/// `out`: the tensor's own strides, aligned at the right, with 0 where `in` has size 1 or lacks
+/// the dimension. `in` must broadcast to `out`.
+inline std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out) {
+    std::vector<int64_t> strides(out.rank(), 0);
+    const std::vector<int64_t> own = in.strides();
+    const int64_t shift = out.rank() - in.rank();
+    for (int64_t d = 0; d < in.rank(); ++d) {
+        strides[d + shift] = in.sizes()[d] == 1 ? 0 : own[d];
+    }
+    return strides;
+}
+
+/// Walks `shape` one innermost row at a time. For each row calls
+///   row(first, offsets, count, inner_strides)
+/// where `first` is the row's row-major position in `shape`, offsets[i] the row's start in
+/// operand i (read with strides[i]), count the row length, and inner_strides[i] the step of
+/// operand i along the row. The odometer over the outer dimensions is the only bookkeeping.
+template <size_t N, class Row>
+void for_each_row(const Shape& shape, const std::array<std::vector<int64_t>, N>& strides, Row row) {
+    const int64_t rank = shape.rank();
+    if (shape.numel() == 0) return;
+    std::array<int64_t, N> offsets{};
+    std::array<int64_t, N> inner{};
+    if (rank == 0) {
+        row(int64_t{0}, offsets, int64_t{1}, inner);
+        return;
+    }
+    const std::vector<int64_t>& sizes = shape.sizes();
+    const int64_t count = sizes[rank - 1];
+    for (size_t i = 0; i < N; ++i) inner[i] = strides[i][rank - 1];
+    std::vector<int64_t> index(rank, 0);
+    const int64_t rows = shape.numel() / count;
+    for (int64_t r = 0; r < rows; ++r) {
+        row(r * count, offsets, count, inner);
+        for (int64_t d = rank - 2; d >= 0; --d) {  // advance the odometer by one row
+            if (++index[d] < sizes[d]) {
+                for (size_t i = 0; i < N; ++i) offsets[i] += strides[i][d];
+                break;
+            }
+            index[d] = 0;
+            for (size_t i = 0; i < N; ++i) offsets[i] -= strides[i][d] * (sizes[d] - 1);
+        }
+    }
+}
+
+/// out[i] = f(x[i]) for every element.
+template <class F>
+Tensor map(const Tensor& x, F f) {
+    Tensor out(x.shape());
+    const float* in = x.data();
+    float* o = out.data();
+    const int64_t n = x.numel();
+    for (int64_t i = 0; i < n; ++i) o[i] = f(in[i]);
+    return out;
+}
+
+/// out[i] = f(x[i], y[i]) for two tensors of the same shape (backward functions use it to
+/// fuse a gradient formula into one loop).
+template <class F>
+Tensor map2(const Tensor& x, const Tensor& y, F f) {
+    Tensor out(x.shape());
+    const float* a = x.data();
+    const float* b = y.data();
+    float* o = out.data();
+    const int64_t n = x.numel();
+    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
+    return out;
+}
+
+/// out = f(a, b) element by element after broadcasting a and b to a common shape.
+/// Throws ShapeError naming `op` when they do not broadcast.
+template <class F>
+Tensor broadcast_map(const Tensor& a, const Tensor& b, std::string_view op, F f) {
+    const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
+    Tensor out(shape);
+    const float* pa = a.data();
+    const float* pb = b.data();
+    float* po = out.data();
+    const int64_t n = shape.numel();
+    if (a.shape() == b.shape()) {  // the common case: no broadcasting at all
+        for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+    } else if (b.numel() == 1 && a.shape() == shape) {  // tensor with a scalar
+        const float value = pb[0];
+        for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], value);
+    } else if (a.numel() == 1 && b.shape() == shape) {
+        const float value = pa[0];
+        for (int64_t i = 0; i < n; ++i) po[i] = f(value, pb[i]);
+    } else {
+        const std::array<std::vector<int64_t>, 2> strides{broadcast_strides(a.shape(), shape),
+                                                          broadcast_strides(b.shape(), shape)};
+        for_each_row(shape, strides, [&](int64_t first, auto offsets, int64_t count, auto step) {
+            for (int64_t j = 0; j < count; ++j) {
+                po[first + j] = f(pa[offsets[0] + j * step[0]], pb[offsets[1] + j * step[1]]);
+            }
+        });
+    }
+    return out;
+}
+
+}  // namespace ag::detail

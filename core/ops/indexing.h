@@ -1,0 +1,24 @@
+// core/ops/indexing.h — ops that select or overwrite elements by index or mask: masked_fill
+// and embedding.
+//
+// The derivative table (g = d(loss)/d(out)):
+//   out = masked_fill(x, mask, v)   dx = g where mask is 0, and 0 where it is set
+//   out = embedding(W, ids)         dW[v] = sum of g at every position whose id is v
+#pragma once
+
+#include "core/index_tensor.h"
+#include "core/tensor.h"
+
+namespace ag {
+
+/// x with every element where `mask` is non-zero replaced by `value` (mask broadcast to x's
+/// shape). Attention uses it to give masked positions a score of -infinity before softmax.
+/// Throws ShapeError if mask does not broadcast to x's shape.
+Tensor masked_fill(const Tensor& x, const Tensor& mask, float value);
+
+/// Looks up rows of `weight` [V, D] by token id: ids of shape [...] give [..., D], with
+/// out[..., :] = weight[ids[...], :]. Throws ShapeError if weight is not 2-d, IndexError naming
+/// the id when an id is outside [0, V).
+Tensor embedding(const Tensor& weight, const IndexTensor& ids);
+
+}  // namespace ag

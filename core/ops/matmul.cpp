@@ -1,0 +1,119 @@
+// core/ops/matmul.cpp — matmul: forward, then backward, on top of the GEMM kernel.
+#include "core/ops/matmul.h"
+
+#include "core/autograd.h"
+#include "core/error.h"
+#include "core/kernels/gemm.h"
+#include "core/ops/elementwise_loops.h"
+
+namespace ag {
+
+namespace {
+
+using kernels::GemmArgs;
+using kernels::Transpose;
+
+// Where each matrix of the broadcast batch starts in a, in b and in out (in floats).
+struct BatchOffsets {
+    std::vector<int64_t> a, b, out;
+};
+
+// a [..., M, K] and b [..., K, N]: broadcasts the batch dimensions (all but the last two) and
+// lists, for each matrix of the result, which matrix of a and of b it multiplies.
+BatchOffsets batch_offsets(const Shape& a_batch, const Shape& b_batch, const Shape& out_batch,
+                           int64_t a_matrix, int64_t b_matrix, int64_t out_matrix) {
+    BatchOffsets offsets;
+    const std::array<std::vector<int64_t>, 2> strides{
+        detail::broadcast_strides(a_batch, out_batch),
+        detail::broadcast_strides(b_batch, out_batch)};
+    detail::for_each_row(out_batch, strides,
+                         [&](int64_t first, auto start, int64_t count, auto step) {
+                             for (int64_t j = 0; j < count; ++j) {
+                                 offsets.a.push_back((start[0] + j * step[0]) * a_matrix);
+                                 offsets.b.push_back((start[1] + j * step[1]) * b_matrix);
+                                 offsets.out.push_back((first + j) * out_matrix);
+                             }
+                         });
+    return offsets;
+}
+
+Shape leading(const Shape& shape) {
+    return Shape(std::vector<int64_t>(shape.sizes().begin(), shape.sizes().end() - 2));
+}
+
+}  // namespace
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+    if (a.rank() < 2 || b.rank() < 2) {
+        throw ShapeError("matmul: " + a.shape().to_string() + " x " + b.shape().to_string() +
+                         ": both operands need at least 2 dimensions");
+    }
+    const int64_t m = a.size(-2), k = a.size(-1), n = b.size(-1);
+    if (b.size(-2) != k) {
+        throw ShapeError("matmul: " + a.shape().to_string() + " x " + b.shape().to_string() +
+                         ": inner dimensions " + std::to_string(k) + " and " +
+                         std::to_string(b.size(-2)) + " differ");
+    }
+    const Shape out_batch = broadcast_shapes(leading(a.shape()), leading(b.shape()), "matmul");
+    std::vector<int64_t> out_sizes = out_batch.sizes();
+    out_sizes.push_back(m);
+    out_sizes.push_back(n);
+    Tensor out{Shape(out_sizes)};
+    auto offsets = std::make_shared<BatchOffsets>(
+        batch_offsets(leading(a.shape()), leading(b.shape()), out_batch, m * k, k * n, m * n));
+
+    // out_i = a_i @ b_i for each matrix i of the batch.
+    for (size_t i = 0; i < offsets->out.size(); ++i) {
+        kernels::gemm({.m = m,
+                       .n = n,
+                       .k = k,
+                       .a = a.data() + offsets->a[i],
+                       .lda = k,
+                       .b = b.data() + offsets->b[i],
+                       .ldb = n,
+                       .beta = 0.0f,
+                       .c = out.data() + offsets->out[i],
+                       .ldc = n});
+    }
+
+    return record("matmul", out, {a, b},
+                  [a = a.detach(), b = b.detach(), a_needs = a.requires_grad(),
+                   b_needs = b.requires_grad(), offsets, m, n, k](const Tensor& g) {
+                      // A matrix of a (or b) used by several batch entries, by broadcasting,
+                      // receives the sum of their gradients: beta = 1 accumulates into zeros.
+                      Tensor da = a_needs ? zeros(a.shape()) : Tensor();
+                      Tensor db = b_needs ? zeros(b.shape()) : Tensor();
+                      for (size_t i = 0; i < offsets->out.size(); ++i) {
+                          const float* g_i = g.data() + offsets->out[i];
+                          if (a_needs) {  // da_i += g_i [M,N] @ b_i^T [N,K]
+                              kernels::gemm({.transpose_b = Transpose::Yes,
+                                             .m = m,
+                                             .n = k,
+                                             .k = n,
+                                             .a = g_i,
+                                             .lda = n,
+                                             .b = b.data() + offsets->b[i],
+                                             .ldb = n,
+                                             .beta = 1.0f,
+                                             .c = da.data() + offsets->a[i],
+                                             .ldc = k});
+                          }
+                          if (b_needs) {  // db_i += a_i^T [K,M] @ g_i [M,N]
+                              kernels::gemm({.transpose_a = Transpose::Yes,
+                                             .m = k,
+                                             .n = n,
+                                             .k = m,
+                                             .a = a.data() + offsets->a[i],
+                                             .lda = k,
+                                             .b = g_i,
+                                             .ldb = n,
+                                             .beta = 1.0f,
+                                             .c = db.data() + offsets->b[i],
+                                             .ldc = n});
+                          }
+                      }
+                      return std::vector<Tensor>{da, db};
+                  });
+}
+
+}  // namespace ag

@@ -1,0 +1,98 @@
+// core/ops/softmax.cpp — softmax and log_softmax: forward, then backward, per op.
+//
+// Both work on x viewed as [outer, n, inner], n the size of `dim`: each (outer, inner) pair
+// is one vector of n logits, read with stride `inner`.
+#include "core/ops/softmax.h"
+
+#include <cmath>
+#include <limits>
+
+#include "core/autograd.h"
+
+namespace ag {
+
+namespace {
+
+struct Lanes {  // x as [outer, n, inner] around one dimension
+    int64_t outer = 1, n = 1, inner = 1;
+    Lanes(const Shape& shape, int64_t dim) {
+        for (int64_t d = 0; d < shape.rank(); ++d) {
+            const int64_t size = shape.sizes()[d];
+            (d < dim ? outer : d == dim ? n : inner) *= size;
+        }
+    }
+    // Calls f(first, stride) for every vector along the dimension.
+    template <class F>
+    void for_each(F f) const {
+        for (int64_t o = 0; o < outer; ++o) {
+            for (int64_t i = 0; i < inner; ++i) f(o * n * inner + i, inner);
+        }
+    }
+};
+
+// Returns the max and log sum_j e^(x_j - max) of one vector (pass 1 and pass 2 of softmax).
+std::pair<float, float> max_and_log_sum_exp(const float* x, int64_t n, int64_t stride) {
+    float max = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < n; ++j) max = std::max(max, x[j * stride]);
+    float sum = 0.0f;
+    for (int64_t j = 0; j < n; ++j) sum += std::exp(x[j * stride] - max);
+    return {max, std::log(sum)};
+}
+
+}  // namespace
+
+Tensor softmax(const Tensor& x, int64_t dim) {
+    const Lanes lanes(x.shape(), normalize_dim(dim, x.rank(), "softmax"));
+    Tensor y(x.shape());
+    const float* in = x.data();
+    float* out = y.data();
+    lanes.for_each([&](int64_t first, int64_t stride) {
+        const auto [max, log_sum] = max_and_log_sum_exp(in + first, lanes.n, stride);
+        for (int64_t j = 0; j < lanes.n; ++j) {  // pass 3: normalize
+            out[first + j * stride] = std::exp(in[first + j * stride] - max - log_sum);
+        }
+    });
+    return record("softmax", y, {x}, [y = y.detach(), lanes](const Tensor& g) {
+        // dx_i = y_i * (g_i - sum_j g_j y_j)
+        Tensor dx(y.shape());
+        lanes.for_each([&](int64_t first, int64_t stride) {
+            const float* gv = g.data() + first;
+            const float* yv = y.data() + first;
+            float dot = 0.0f;
+            for (int64_t j = 0; j < lanes.n; ++j) dot += gv[j * stride] * yv[j * stride];
+            for (int64_t j = 0; j < lanes.n; ++j) {
+                dx.data()[first + j * stride] = yv[j * stride] * (gv[j * stride] - dot);
+            }
+        });
+        return std::vector<Tensor>{dx};
+    });
+}
+
+Tensor log_softmax(const Tensor& x, int64_t dim) {
+    const Lanes lanes(x.shape(), normalize_dim(dim, x.rank(), "log_softmax"));
+    Tensor y(x.shape());
+    const float* in = x.data();
+    float* out = y.data();
+    lanes.for_each([&](int64_t first, int64_t stride) {
+        const auto [max, log_sum] = max_and_log_sum_exp(in + first, lanes.n, stride);
+        for (int64_t j = 0; j < lanes.n; ++j) {
+            out[first + j * stride] = in[first + j * stride] - max - log_sum;
+        }
+    });
+    return record("log_softmax", y, {x}, [y = y.detach(), lanes](const Tensor& g) {
+        // dx_i = g_i - softmax_i * sum_j g_j, with softmax_i = e^(y_i)
+        Tensor dx(y.shape());
+        lanes.for_each([&](int64_t first, int64_t stride) {
+            const float* gv = g.data() + first;
+            const float* yv = y.data() + first;
+            float sum = 0.0f;
+            for (int64_t j = 0; j < lanes.n; ++j) sum += gv[j * stride];
+            for (int64_t j = 0; j < lanes.n; ++j) {
+                dx.data()[first + j * stride] = gv[j * stride] - std::exp(yv[j * stride]) * sum;
+            }
+        });
+        return std::vector<Tensor>{dx};
+    });
+}
+
+}  // namespace ag

@@ -1,0 +1,26 @@
+// core/ops/softmax.h — softmax and log-softmax along one dimension, numerically stable.
+//
+//   softmax(x)_i     = e^(x_i - m) / sum_j e^(x_j - m)          m = max_j x_j
+//   log_softmax(x)_i = x_i - m - log sum_j e^(x_j - m)
+// Subtracting the max changes nothing mathematically (it cancels) but keeps every exponent
+// <= 0, so logits of 1e4 neither overflow to inf nor produce nan.
+//
+// The derivative table (g = d(loss)/d(y), sums along the same dimension):
+//   y = softmax(x)       dx = y * (g - sum_j g_j y_j)
+//   y = log_softmax(x)   dx = g - e^y * sum_j g_j
+#pragma once
+
+#include <cstdint>
+
+#include "core/tensor.h"
+
+namespace ag {
+
+/// Softmax along `dim` (default: the last): non-negative values summing to 1 along it.
+/// Throws IndexError if dim is out of range.
+Tensor softmax(const Tensor& x, int64_t dim = -1);
+/// log(softmax(x)) along `dim`, computed directly (more accurate than composing the two).
+/// Throws IndexError if dim is out of range.
+Tensor log_softmax(const Tensor& x, int64_t dim = -1);
+
+}  // namespace ag

@@ -1,0 +1,73 @@
+// core/shape.cpp — Shape and the broadcasting rule.
+#include "core/shape.h"
+
+#include <algorithm>
+
+#include "core/error.h"
+
+namespace ag {
+
+Shape::Shape(std::initializer_list<int64_t> sizes) : Shape(std::vector<int64_t>(sizes)) {}
+
+Shape::Shape(std::vector<int64_t> sizes) : sizes_(std::move(sizes)) {
+    for (int64_t s : sizes_) {
+        if (s < 0) {
+            throw ValueError("Shape: negative size in " + to_string());
+        }
+    }
+}
+
+int64_t Shape::operator[](int64_t dim) const { return sizes_[normalize_dim(dim, rank(), "Shape")]; }
+
+int64_t Shape::numel() const {
+    int64_t n = 1;
+    for (int64_t s : sizes_) n *= s;
+    return n;
+}
+
+std::vector<int64_t> Shape::strides() const {
+    std::vector<int64_t> strides(sizes_.size());
+    int64_t stride = 1;
+    for (int64_t i = rank() - 1; i >= 0; --i) {
+        strides[i] = stride;
+        stride *= sizes_[i];
+    }
+    return strides;
+}
+
+std::string Shape::to_string() const {
+    std::string text = "[";
+    for (size_t i = 0; i < sizes_.size(); ++i) {
+        if (i > 0) text += ",";
+        text += std::to_string(sizes_[i]);
+    }
+    return text + "]";
+}
+
+Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op) {
+    if (a == b) return a;
+    const int64_t rank = std::max(a.rank(), b.rank());
+    std::vector<int64_t> sizes(rank);
+    // Walk from the right; a missing leading dimension counts as 1.
+    for (int64_t i = 0; i < rank; ++i) {
+        const int64_t size_a = i < a.rank() ? a.sizes()[a.rank() - 1 - i] : 1;
+        const int64_t size_b = i < b.rank() ? b.sizes()[b.rank() - 1 - i] : 1;
+        if (size_a != size_b && size_a != 1 && size_b != 1) {
+            throw ShapeError(std::string(op) + ": " + a.to_string() + " and " + b.to_string() +
+                             ": cannot broadcast (dimension " + std::to_string(size_a) + " vs " +
+                             std::to_string(size_b) + ")");
+        }
+        sizes[rank - 1 - i] = size_a == 1 ? size_b : size_a;
+    }
+    return Shape(std::move(sizes));
+}
+
+int64_t normalize_dim(int64_t dim, int64_t rank, std::string_view op) {
+    if (dim < -rank || dim >= rank) {
+        throw IndexError(std::string(op) + ": dimension " + std::to_string(dim) +
+                         " out of range for a tensor of rank " + std::to_string(rank));
+    }
+    return dim < 0 ? dim + rank : dim;
+}
+
+}  // namespace ag

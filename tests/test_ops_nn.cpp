@@ -1,0 +1,98 @@
+// tests/test_ops_nn.cpp — the ops neural networks are made of: masked_fill, embedding
+// (core/ops/indexing.h), layer_norm (core/ops/normalization.h), dropout (core/ops/dropout.h).
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "test_helpers.h"
+
+using namespace ag;
+using Inputs = std::vector<Tensor>;
+
+TEST_CASE("masked_fill replaces masked elements, broadcasting the mask", "[ops][masked_fill]") {
+    const Tensor x = from_vector({1, 2, 3, 4, 5, 6}, {2, 3});
+    const Tensor causal_like = from_vector({0, 1, 1}, {3});
+    test::require_values(masked_fill(x, causal_like, -100.0f), {1, -100, -100, 4, -100, -100});
+    REQUIRE_THROWS_WITH(masked_fill(x, ones({2}), 0.0f),
+                        Catch::StartsWith("masked_fill: [2,3] and [2]"));
+    REQUIRE_THROWS_AS(masked_fill(ones({3}), ones({2, 3}), 0.0f), ShapeError);
+    test::require_gradcheck([&](const Inputs& v) { return masked_fill(v[0], causal_like, 0.0f); },
+                            {test::random({2, 3}, 1)});
+    // A masked position gets exactly zero gradient.
+    Tensor w = ones({3}, true);
+    sum(masked_fill(w, causal_like, 5.0f)).backward();
+    test::require_values(w.grad(), {1, 0, 0});
+}
+
+TEST_CASE("embedding gathers rows and scatters gradients back", "[ops][embedding]") {
+    const Tensor weight = reshape(arange(8), {4, 2});
+    const IndexTensor ids({3, 0, 3}, {1, 3});
+    const Tensor out = embedding(weight, ids);
+    REQUIRE(out.shape() == Shape{1, 3, 2});
+    test::require_values(out, {6, 7, 0, 1, 6, 7});
+    // Row 3 is used twice: its gradient is the sum.
+    Tensor w = weight.clone().set_requires_grad();
+    sum(embedding(w, ids) * from_vector({1, 2, 3, 4, 5, 6}, {1, 3, 2})).backward();
+    test::require_values(w.grad(), {3, 4, 0, 0, 0, 0, 6, 8});
+    test::require_gradcheck([&](const Inputs& v) { return embedding(v[0], ids); },
+                            {test::random({4, 2}, 3)});
+}
+
+TEST_CASE("embedding names an out-of-range id", "[ops][embedding][errors]") {
+    const Tensor weight = zeros({4, 2});
+    REQUIRE_THROWS_AS(embedding(weight, IndexTensor({1, 4})), IndexError);
+    REQUIRE_THROWS_WITH(embedding(weight, IndexTensor({1, 4})),
+                        "embedding: id 4 at position 1 is out of range for a vocabulary of 4");
+    REQUIRE_THROWS_AS(embedding(weight, IndexTensor({-1})), IndexError);
+    REQUIRE_THROWS_AS(embedding(zeros({4}), IndexTensor({1})), ShapeError);
+}
+
+TEST_CASE("layer_norm normalizes the last dimension", "[ops][layer_norm]") {
+    const Tensor x = from_vector({1, 2, 3, 4, 2, 2, 2, 2}, {2, 4});
+    const Tensor y = layer_norm(x, Tensor(), Tensor(), 0.0f + 1e-5f);
+    // Row 1: mean 2.5, variance 1.25 (biased).
+    const float s = 1.0f / std::sqrt(1.25f + 1e-5f);
+    test::require_values(slice(y, 0, 0, 1), {-1.5f * s, -0.5f * s, 0.5f * s, 1.5f * s}, 1e-5f);
+    test::require_values(slice(y, 0, 1, 2), {0, 0, 0, 0});  // constant row: (x - mu) = 0
+    const Tensor weight = from_vector({1, 2, 3, 4}, {4});
+    const Tensor bias = from_vector({0, 0, 0, 1}, {4});
+    test::require_values(slice(layer_norm(x, weight, bias), 0, 0, 1),
+                         {-1.5f * s, -1.0f * s, 1.5f * s, 6.0f * s + 1.0f}, 1e-5f);
+    REQUIRE_THROWS_WITH(layer_norm(x, ones({3}), Tensor()),
+                        "layer_norm: input [2,4] needs weight of shape [4], got [3]");
+}
+
+TEST_CASE("layer_norm gradchecks for input, weight and bias", "[ops][layer_norm][gradcheck]") {
+    const Tensor x = test::random({3, 5}, 51);
+    const Tensor w = test::random({5}, 52);
+    const Tensor b = test::random({5}, 53);
+    test::require_gradcheck([](const Inputs& v) { return layer_norm(v[0], v[1], v[2]); },
+                            {x, w, b});
+    test::require_gradcheck([](const Inputs& v) { return layer_norm(v[0], Tensor(), Tensor()); },
+                            {test::random({2, 3, 4}, 54)});
+}
+
+TEST_CASE("dropout: identity in eval, seeded mask and scale in training", "[ops][dropout]") {
+    const Tensor x = ones({1000});
+    REQUIRE(dropout(x, 0.5f, false).data() == x.data());  // eval: the same tensor
+    Generator g1(9), g2(9);
+    const Tensor a = dropout(x, 0.25f, true, g1);
+    const Tensor b = dropout(x, 0.25f, true, g2);
+    REQUIRE(a.to_vector() == b.to_vector());
+    int64_t kept = 0;
+    for (float v : a.to_vector()) {
+        REQUIRE((v == 0.0f || v == Approx(1.0f / 0.75f)));
+        kept += v != 0.0f;
+    }
+    REQUIRE(kept > 700);  // ~750 expected; binomial std ~14
+    REQUIRE(kept < 800);
+    test::require_values(dropout(ones({4}), 1.0f, true), {0, 0, 0, 0});
+    REQUIRE_THROWS_AS(dropout(x, 1.5f, true), ValueError);
+    REQUIRE_THROWS_AS(dropout(x, -0.1f, true), ValueError);
+
+    // The gradient uses the same mask as the forward pass.
+    Tensor w = ones({100}, true);
+    Generator g3(4);
+    const Tensor y = dropout(w, 0.5f, true, g3);
+    sum(y).backward();
+    REQUIRE(w.grad().to_vector() == y.to_vector());
+}
