@@ -9,7 +9,7 @@
 //                             slice split
 //   core/ops/matmul.h         matmul (batched, broadcast)
 //   core/ops/softmax.h        softmax log_softmax
-//   core/ops/indexing.h       masked_fill embedding
+//   core/ops/indexing.h       masked_fill embedding index_select
 //   core/ops/normalization.h  layer_norm
 //   core/ops/dropout.h        dropout
 #pragma once

@@ -68,3 +68,24 @@ TEST_CASE("matmul gradchecks, plain, batched and broadcast", "[ops][matmul][grad
     test::require_gradcheck([](const Inputs& v) { return matmul(v[0], transpose(v[0], 0, 1)); },
                             {test::random({3, 4}, 9)});
 }
+
+TEST_CASE("linear is x W^T + b, for any leading dimensions", "[ops][matmul][linear]") {
+    const Tensor x = test::random({2, 3, 4}, 11);
+    const Tensor w = test::random({5, 4}, 12);
+    const Tensor b = test::random({5}, 13);
+    const Tensor expected = matmul(x, transpose(w, 0, 1)) + b;
+    test::require_values(linear(x, w, b), expected.to_vector(), 1e-5f);
+    test::require_values(linear(x, w), matmul(x, transpose(w, 0, 1)).to_vector(), 1e-5f);
+    REQUIRE(linear(x, w).shape() == Shape{2, 3, 5});
+    REQUIRE_THROWS_WITH(linear(x, ones({5, 3})),
+                        "linear: input [2,3,4] and weight [5,3]: weight must be [out, 4]");
+    REQUIRE_THROWS_AS(linear(x, w, ones({4})), ShapeError);
+}
+
+TEST_CASE("linear gradchecks for input, weight and bias", "[ops][matmul][linear][gradcheck]") {
+    test::require_gradcheck(
+        [](const Inputs& v) { return linear(v[0], v[1], v[2]); },
+        {test::random({2, 3, 4}, 14), test::random({5, 4}, 15), test::random({5}, 16)});
+    test::require_gradcheck([](const Inputs& v) { return linear(v[0], v[1]); },
+                            {test::random({3, 4}, 17), test::random({2, 4}, 18)});
+}

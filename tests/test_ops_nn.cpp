@@ -96,3 +96,17 @@ TEST_CASE("dropout: identity in eval, seeded mask and scale in training", "[ops]
     sum(y).backward();
     REQUIRE(w.grad().to_vector() == y.to_vector());
 }
+
+TEST_CASE("index_select picks slices in order, with repeats", "[ops][index_select]") {
+    const Tensor x = reshape(arange(6), {3, 2});
+    test::require_values(index_select(x, 0, IndexTensor({2, 0, 2})), {4, 5, 0, 1, 4, 5});
+    test::require_values(index_select(x, 1, IndexTensor({1})), {1, 3, 5});
+    REQUIRE_THROWS_WITH(index_select(x, 0, IndexTensor({3})),
+                        "index_select: id 3 out of range for dimension 0 of size 3");
+    REQUIRE_THROWS_AS(index_select(x, 0, IndexTensor({0, 1}, {1, 2})), ShapeError);
+    test::require_gradcheck(
+        [](const Inputs& v) {
+            return index_select(v[0], 1, IndexTensor({2, 0, 2}));
+        },
+        {test::random({2, 3, 2}, 5)});
+}

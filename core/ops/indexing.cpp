@@ -61,4 +61,46 @@ Tensor embedding(const Tensor& weight, const IndexTensor& ids) {
                   });
 }
 
+Tensor index_select(const Tensor& x, int64_t dim, const IndexTensor& ids) {
+    const int64_t d = normalize_dim(dim, x.rank(), "index_select");
+    if (ids.shape().rank() != 1) {
+        throw ShapeError("index_select: ids must be 1-d, got " + ids.shape().to_string());
+    }
+    const int64_t n = x.size(d);
+    for (int64_t i = 0; i < ids.numel(); ++i) {
+        if (ids.data()[i] < 0 || ids.data()[i] >= n) {
+            throw IndexError("index_select: id " + std::to_string(ids.data()[i]) +
+                             " out of range for dimension " + std::to_string(dim) + " of size " +
+                             std::to_string(n));
+        }
+    }
+    // x viewed as [outer, n, inner]: each selected id copies one [inner] block per outer.
+    int64_t outer = 1, inner = 1;
+    for (int64_t k = 0; k < d; ++k) outer *= x.size(k);
+    for (int64_t k = d + 1; k < x.rank(); ++k) inner *= x.size(k);
+    std::vector<int64_t> sizes = x.shape().sizes();
+    sizes[d] = ids.numel();
+    Tensor out{Shape(sizes)};
+    const int64_t k_count = ids.numel();
+    for (int64_t o = 0; o < outer; ++o) {
+        for (int64_t i = 0; i < k_count; ++i) {
+            std::memcpy(out.data() + (o * k_count + i) * inner,
+                        x.data() + (o * n + ids.data()[i]) * inner,
+                        static_cast<size_t>(inner) * sizeof(float));
+        }
+    }
+    return record("index_select", out, {x},
+                  [ids, x_shape = x.shape(), outer, inner, n, k_count](const Tensor& g) {
+                      Tensor dx = zeros(x_shape);
+                      for (int64_t o = 0; o < outer; ++o) {
+                          for (int64_t i = 0; i < k_count; ++i) {
+                              float* to = dx.data() + (o * n + ids.data()[i]) * inner;
+                              const float* from = g.data() + (o * k_count + i) * inner;
+                              for (int64_t j = 0; j < inner; ++j) to[j] += from[j];
+                          }
+                      }
+                      return std::vector<Tensor>{dx};
+                  });
+}
+
 }  // namespace ag

@@ -4,6 +4,7 @@
 // The derivative table (g = d(loss)/d(out)):
 //   out = masked_fill(x, mask, v)   dx = g where mask is 0, and 0 where it is set
 //   out = embedding(W, ids)         dW[v] = sum of g at every position whose id is v
+//   out = index_select(x, d, ids)   dx = g's slices added back at the positions they came from
 #pragma once
 
 #include "core/index_tensor.h"
@@ -20,5 +21,11 @@ Tensor masked_fill(const Tensor& x, const Tensor& mask, float value);
 /// out[..., :] = weight[ids[...], :]. Throws ShapeError if weight is not 2-d, IndexError naming
 /// the id when an id is outside [0, V).
 Tensor embedding(const Tensor& weight, const IndexTensor& ids);
+
+/// The slices of x at positions `ids` along `dim`, in that order (repeats allowed), as
+/// torch.index_select: x [..., n, ...] with ids [k] gives [..., k, ...]. Beam search uses it to
+/// reorder cached states. Throws ShapeError unless ids is 1-d, IndexError naming an id outside
+/// [0, n) or a bad dim.
+Tensor index_select(const Tensor& x, int64_t dim, const IndexTensor& ids);
 
 }  // namespace ag

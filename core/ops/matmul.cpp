@@ -1,6 +1,8 @@
 // core/ops/matmul.cpp — matmul: forward, then backward, on top of the GEMM kernel.
 #include "core/ops/matmul.h"
 
+#include <algorithm>
+
 #include "core/autograd.h"
 #include "core/error.h"
 #include "core/kernels/gemm.h"
@@ -114,6 +116,85 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                       }
                       return std::vector<Tensor>{da, db};
                   });
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+    if (weight.rank() != 2 || x.rank() < 1 || x.size(-1) != weight.size(1)) {
+        throw ShapeError("linear: input " + x.shape().to_string() + " and weight " +
+                         weight.shape().to_string() + ": weight must be [out, " +
+                         (x.rank() >= 1 ? std::to_string(x.size(-1)) : "in") + "]");
+    }
+    const int64_t in = weight.size(1), out_features = weight.size(0);
+    if (bias.defined() && !(bias.shape() == Shape{out_features})) {
+        throw ShapeError("linear: bias " + bias.shape().to_string() + " for weight " +
+                         weight.shape().to_string() + " must be [" + std::to_string(out_features) +
+                         "]");
+    }
+    const int64_t rows = x.numel() / std::max<int64_t>(in, 1);  // every leading position
+    std::vector<int64_t> out_sizes = x.shape().sizes();
+    out_sizes.back() = out_features;
+    Tensor y{Shape(out_sizes)};
+    // Start from the bias in every row (beta = 1 adds the product to it), or from nothing.
+    for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t j = 0; j < out_features; ++j) {
+            y.data()[r * out_features + j] = bias.defined() ? bias.data()[j] : 0.0f;
+        }
+    }
+    // y [rows, out] += x [rows, in] @ W^T [in, out]
+    kernels::gemm({.transpose_b = Transpose::Yes,
+                   .m = rows,
+                   .n = out_features,
+                   .k = in,
+                   .a = x.data(),
+                   .lda = in,
+                   .b = weight.data(),
+                   .ldb = in,
+                   .beta = 1.0f,
+                   .c = y.data(),
+                   .ldc = out_features});
+    return record(
+        "linear", y, {x, weight, bias},
+        [x = x.detach(), weight = weight.detach(), x_needs = x.requires_grad(),
+         w_needs = weight.requires_grad(), b_needs = bias.defined() && bias.requires_grad(), rows,
+         in, out_features](const Tensor& g) {
+            Tensor dx, dweight, dbias;
+            if (x_needs) {  // dx [rows, in] = g [rows, out] @ W [out, in]
+                dx = Tensor(x.shape());
+                kernels::gemm({.m = rows,
+                               .n = in,
+                               .k = out_features,
+                               .a = g.data(),
+                               .lda = out_features,
+                               .b = weight.data(),
+                               .ldb = in,
+                               .beta = 0.0f,
+                               .c = dx.data(),
+                               .ldc = in});
+            }
+            if (w_needs) {  // dW [out, in] = g^T [out, rows] @ x [rows, in]
+                dweight = Tensor(weight.shape());
+                kernels::gemm({.transpose_a = Transpose::Yes,
+                               .m = out_features,
+                               .n = in,
+                               .k = rows,
+                               .a = g.data(),
+                               .lda = out_features,
+                               .b = x.data(),
+                               .ldb = in,
+                               .beta = 0.0f,
+                               .c = dweight.data(),
+                               .ldc = in});
+            }
+            if (b_needs) {  // db [out] = sum over rows of g
+                dbias = zeros(Shape{out_features});
+                for (int64_t r = 0; r < rows; ++r) {
+                    for (int64_t j = 0; j < out_features; ++j) {
+                        dbias.data()[j] += g.data()[r * out_features + j];
+                    }
+                }
+            }
+            return std::vector<Tensor>{dx, dweight, dbias};
+        });
 }
 
 }  // namespace ag

@@ -20,4 +20,11 @@ namespace ag {
 /// not broadcast.
 Tensor matmul(const Tensor& a, const Tensor& b);
 
+/// The affine map of a linear layer, as PyTorch's F.linear:
+///   y = x W^T + b         x: [..., in], weight W: [out, in], bias b: [out] (or undefined)
+/// computed as one GEMM over all leading positions with W read transposed in place.
+/// Derivatives (g: [..., out]): dx = g W, dW = g^T x (summed over positions), db = sum of g.
+/// Throws ShapeError when x's last dimension differs from W's second, or b is not [out].
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias = Tensor());
+
 }  // namespace ag
