@@ -1,0 +1,154 @@
+// nn/attention.cpp — masks, scaled dot-product attention, SelfAttention, MultiHeadAttention.
+#include "nn/attention.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/error.h"
+#include "core/ops.h"
+
+namespace ag::nn {
+
+Tensor causal_mask(int64_t size) {
+    if (size < 0) throw ValueError("causal_mask: negative size " + std::to_string(size));
+    Tensor mask = zeros({size, size});
+    for (int64_t query = 0; query < size; ++query) {
+        for (int64_t key = query + 1; key < size; ++key) mask.data()[query * size + key] = 1.0f;
+    }
+    return mask;
+}
+
+Tensor padding_mask(const IndexTensor& ids, int64_t pad_id) {
+    if (ids.shape().rank() != 2) {
+        throw ShapeError("padding_mask: ids must be [B, S], got " + ids.shape().to_string());
+    }
+    Tensor mask({ids.shape()[0], 1, ids.shape()[1]});
+    for (int64_t i = 0; i < ids.numel(); ++i) mask.data()[i] = ids.data()[i] == pad_id ? 1 : 0;
+    return mask;
+}
+
+Tensor padding_mask(const std::vector<int64_t>& lengths, int64_t max_length) {
+    const int64_t batch = static_cast<int64_t>(lengths.size());
+    Tensor mask({batch, 1, max_length});
+    for (int64_t b = 0; b < batch; ++b) {
+        if (lengths[b] < 0 || lengths[b] > max_length) {
+            throw ValueError("padding_mask: length " + std::to_string(lengths[b]) +
+                             " outside [0, " + std::to_string(max_length) + "]");
+        }
+        for (int64_t s = 0; s < max_length; ++s) {
+            mask.data()[b * max_length + s] = s >= lengths[b] ? 1.0f : 0.0f;
+        }
+    }
+    return mask;
+}
+
+Tensor combine_masks(const Tensor& a, const Tensor& b) {
+    if (!a.defined()) return b;
+    if (!b.defined()) return a;
+    NoGradGuard no_grad;  // masks are constants
+    // max(a, b) for 0/1 values: a + b - a * b.
+    return a + b - a * b;
+}
+
+AttentionOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                             const Tensor& mask, float dropout_p, bool training) {
+    if (q.rank() < 2 || k.rank() != q.rank() || v.rank() != q.rank() || q.size(-1) != k.size(-1) ||
+        k.size(-2) != v.size(-2)) {
+        throw ShapeError("scaled_dot_product_attention: q " + q.shape().to_string() + ", k " +
+                         k.shape().to_string() + ", v " + v.shape().to_string() +
+                         ": need q [..., Tq, Dk], k [..., Tk, Dk], v [..., Tk, Dv]");
+    }
+    const float scale = 1.0f / std::sqrt(static_cast<float>(q.size(-1)));
+    // scores [..., Tq, Tk] = q k^T / sqrt(d_k)
+    Tensor scores = matmul(q * scale, transpose(k, -2, -1));
+    if (mask.defined()) scores = masked_fill(scores, mask, kMaskedScore);
+    const Tensor weights = softmax(scores, -1);
+    const Tensor dropped = dropout(weights, dropout_p, training);
+    return {matmul(dropped, v), weights};
+}
+
+SelfAttention::SelfAttention(int64_t d_model, int64_t head_dim, Generator& generator)
+    : query(d_model, head_dim, true, generator),
+      key(d_model, head_dim, true, generator),
+      value(d_model, head_dim, true, generator) {
+    register_module("query", query);
+    register_module("key", key);
+    register_module("value", value);
+}
+
+Tensor SelfAttention::forward(const Tensor& x, const Tensor& mask) {
+    // Q = X W_Q, K = X W_K, V = X W_V: three views of the same tokens.
+    AttentionOutput attention =
+        scaled_dot_product_attention(query.forward(x), key.forward(x), value.forward(x), mask);
+    attention_weights_ = attention.weights.detach();
+    return attention.output;
+}
+
+void KeyValueCache::select(const IndexTensor& rows) {
+    NoGradGuard no_grad;
+    if (keys.defined()) keys = index_select(keys, 0, rows);
+    if (values.defined()) values = index_select(values, 0, rows);
+}
+
+MultiHeadAttention::MultiHeadAttention(int64_t d_model, int64_t heads, float dropout,
+                                       Generator& generator)
+    : query(d_model, d_model, true, generator),
+      key(d_model, d_model, true, generator),
+      value(d_model, d_model, true, generator),
+      output(d_model, d_model, true, generator),
+      heads(heads),
+      head_dim(heads > 0 ? d_model / heads : 0),
+      dropout_p(dropout) {
+    if (heads <= 0 || d_model % heads != 0) {
+        throw ValueError("MultiHeadAttention: " + std::to_string(heads) +
+                         " heads do not divide d_model " + std::to_string(d_model));
+    }
+    register_module("query", query);
+    register_module("key", key);
+    register_module("value", value);
+    register_module("output", output);
+}
+
+Tensor MultiHeadAttention::split_heads(const Tensor& x) const {
+    // [B, T, D] -> [B, T, H, Dh] -> [B, H, T, Dh]: each head sees its own Dh-wide slice.
+    return transpose(reshape(x, {x.size(0), x.size(1), heads, head_dim}), 1, 2);
+}
+
+Tensor MultiHeadAttention::forward(const Tensor& query_input, const Tensor& key_value,
+                                   const Tensor& mask, KeyValueCache* cache) {
+    const int64_t d_model = heads * head_dim;
+    if (query_input.rank() != 3 || key_value.rank() != 3 || query_input.size(2) != d_model ||
+        key_value.size(2) != d_model || query_input.size(0) != key_value.size(0)) {
+        throw ShapeError("MultiHeadAttention: query " + query_input.shape().to_string() +
+                         " and key/value " + key_value.shape().to_string() + ": need [B, T, " +
+                         std::to_string(d_model) + "] with the same B");
+    }
+    const Tensor q = split_heads(query.forward(query_input));  // [B, H, Tq, Dh]
+    Tensor k, v;                                               // [B, H, Tk, Dh]
+    if (cache != nullptr && cache->is_static && cache->keys.defined()) {
+        k = cache->keys;  // cross-attention: the encoder's keys and values do not change
+        v = cache->values;
+    } else {
+        k = split_heads(key.forward(key_value));
+        v = split_heads(value.forward(key_value));
+        if (cache != nullptr) {
+            if (!cache->is_static && cache->keys.defined()) {  // self-attention: append
+                k = concat({cache->keys, k}, 2);
+                v = concat({cache->values, v}, 2);
+            }
+            cache->keys = k;
+            cache->values = v;
+        }
+    }
+    // A mask [B, Tq, Tk] gets a heads dimension: [B, 1, Tq, Tk].
+    const Tensor head_mask = mask.defined() && mask.rank() == 3 ? unsqueeze(mask, 1) : mask;
+    AttentionOutput attention =
+        scaled_dot_product_attention(q, k, v, head_mask, dropout_p, is_training());
+    attention_weights_ = attention.weights.detach();
+    // [B, H, Tq, Dh] -> [B, Tq, H, Dh] -> [B, Tq, D]: concatenate the heads, then mix with W_O.
+    const Tensor merged = reshape(transpose(attention.output, 1, 2),
+                                  {query_input.size(0), query_input.size(1), d_model});
+    return output.forward(merged);
+}
+
+}  // namespace ag::nn

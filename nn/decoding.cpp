@@ -1,0 +1,157 @@
+// nn/decoding.cpp — greedy decoding and beam search.
+#include "nn/decoding.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/autograd.h"
+#include "core/error.h"
+#include "core/ops.h"
+
+namespace ag::nn {
+
+namespace {
+
+void check_source(const IndexTensor& source, const char* function, bool single) {
+    if (source.shape().rank() != 2 || (single && source.shape()[0] != 1)) {
+        throw ShapeError(std::string(function) + ": source must be " +
+                         (single ? "[1, S]" : "[B, S]") + ", got " + source.shape().to_string());
+    }
+}
+
+// The position of the largest of n values (the first, on ties).
+int64_t argmax_of(const float* values, int64_t n) {
+    return static_cast<int64_t>(std::max_element(values, values + n) - values);
+}
+
+// Logits [B, V] of the next token for each prefix, by running the whole model again.
+Tensor next_logits_uncached(Seq2SeqModel& model, const IndexTensor& source,
+                            const std::vector<std::vector<int64_t>>& prefixes) {
+    const int64_t batch = static_cast<int64_t>(prefixes.size());
+    const int64_t length = static_cast<int64_t>(prefixes[0].size());
+    std::vector<int64_t> ids;
+    for (const auto& prefix : prefixes) ids.insert(ids.end(), prefix.begin(), prefix.end());
+    const Tensor logits = model.forward(source, IndexTensor(ids, {batch, length}));
+    return reshape(slice(logits, 1, length - 1, length), {batch, logits.size(-1)});
+}
+
+}  // namespace
+
+std::vector<std::vector<int64_t>> greedy_decode(Seq2SeqModel& model, const IndexTensor& source,
+                                                int64_t bos, int64_t eos, int64_t max_length,
+                                                bool use_cache) {
+    check_source(source, "greedy_decode", false);
+    if (max_length < 0) throw ValueError("greedy_decode: negative max_length");
+    NoGradGuard no_grad;
+    const int64_t batch = source.shape()[0];
+    std::vector<std::vector<int64_t>> prefixes(batch, std::vector<int64_t>{bos});
+    std::vector<std::vector<int64_t>> outputs(batch);
+    std::vector<bool> finished(batch, false);
+    std::unique_ptr<DecoderState> state = use_cache ? model.start_decoding(source) : nullptr;
+    for (int64_t step = 0; step < max_length; ++step) {
+        Tensor logits;
+        if (use_cache) {
+            std::vector<int64_t> last(batch);
+            for (int64_t b = 0; b < batch; ++b) last[b] = prefixes[b].back();
+            logits = model.decode_step(*state, IndexTensor(last));
+        } else {
+            logits = next_logits_uncached(model, source, prefixes);
+        }
+        const int64_t vocabulary = logits.size(-1);
+        bool all_finished = true;
+        for (int64_t b = 0; b < batch; ++b) {
+            const int64_t token = argmax_of(logits.data() + b * vocabulary, vocabulary);
+            prefixes[b].push_back(token);  // finished rows keep decoding; their output is ignored
+            if (finished[b]) continue;
+            if (token == eos) {
+                finished[b] = true;
+            } else {
+                outputs[b].push_back(token);
+            }
+            all_finished = all_finished && finished[b];
+        }
+        if (all_finished) break;
+    }
+    return outputs;
+}
+
+std::vector<Hypothesis> beam_search(Seq2SeqModel& model, const IndexTensor& source, int64_t bos,
+                                    int64_t eos, int64_t max_length, int64_t beam_width,
+                                    float length_penalty) {
+    check_source(source, "beam_search", true);
+    if (beam_width < 1) throw ValueError("beam_search: beam_width must be at least 1");
+    if (max_length < 0) throw ValueError("beam_search: negative max_length");
+    NoGradGuard no_grad;
+    auto normalized = [length_penalty](double log_probability, size_t length) {
+        const double penalty = std::pow((5.0 + static_cast<double>(length)) / 6.0, length_penalty);
+        return log_probability / penalty;
+    };
+    struct Beam {
+        std::vector<int64_t> tokens;  // without bos
+        double log_probability = 0;
+    };
+    std::vector<Beam> live{Beam{}};
+    std::vector<Hypothesis> finished;
+    std::unique_ptr<DecoderState> state = model.start_decoding(source);
+    IndexTensor rows({0});  // which source row each live beam reads (all the same source)
+    state->select(rows);
+
+    for (int64_t step = 0; step < max_length && !live.empty(); ++step) {
+        std::vector<int64_t> last;
+        for (const Beam& beam : live)
+            last.push_back(beam.tokens.empty() ? bos : beam.tokens.back());
+        const Tensor log_p = log_softmax(model.decode_step(*state, IndexTensor(last)), -1);
+        const int64_t vocabulary = log_p.size(-1);
+
+        // Every extension of every live beam, best first (ties: earlier beam, smaller token).
+        struct Candidate {
+            double log_probability;
+            int64_t beam, token;
+        };
+        std::vector<Candidate> candidates;
+        for (size_t b = 0; b < live.size(); ++b) {
+            for (int64_t v = 0; v < vocabulary; ++v) {
+                candidates.push_back({live[b].log_probability + log_p.data()[b * vocabulary + v],
+                                      static_cast<int64_t>(b), v});
+            }
+        }
+        const size_t keep = std::min(candidates.size(), static_cast<size_t>(2 * beam_width));
+        std::partial_sort(candidates.begin(), candidates.begin() + keep, candidates.end(),
+                          [](const Candidate& x, const Candidate& y) {
+                              if (x.log_probability != y.log_probability) {
+                                  return x.log_probability > y.log_probability;
+                              }
+                              return x.beam != y.beam ? x.beam < y.beam : x.token < y.token;
+                          });
+        // The best candidates ending in eos finish; the best others (up to beam_width) live on.
+        std::vector<Beam> next;
+        std::vector<int64_t> parents;
+        for (size_t i = 0; i < keep && static_cast<int64_t>(next.size()) < beam_width; ++i) {
+            const Candidate& c = candidates[i];
+            std::vector<int64_t> tokens = live[c.beam].tokens;
+            if (c.token == eos) {
+                finished.push_back(
+                    {tokens, c.log_probability, normalized(c.log_probability, tokens.size() + 1)});
+                continue;
+            }
+            tokens.push_back(c.token);
+            next.push_back({std::move(tokens), c.log_probability});
+            parents.push_back(c.beam);
+        }
+        if (static_cast<int64_t>(finished.size()) >= beam_width) break;
+        live = std::move(next);
+        if (!live.empty()) state->select(IndexTensor(parents));
+    }
+    // Beams cut off by max_length count as hypotheses too.
+    for (const Beam& beam : live) {
+        if (static_cast<int64_t>(finished.size()) >= beam_width) break;
+        finished.push_back({beam.tokens, beam.log_probability,
+                            normalized(beam.log_probability, beam.tokens.size())});
+    }
+    std::stable_sort(finished.begin(), finished.end(),
+                     [](const Hypothesis& x, const Hypothesis& y) { return x.score > y.score; });
+    if (static_cast<int64_t>(finished.size()) > beam_width) finished.resize(beam_width);
+    return finished;
+}
+
+}  // namespace ag::nn

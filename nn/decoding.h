@@ -1,0 +1,45 @@
+// nn/decoding.h — turning a trained seq2seq model into output sequences.
+//
+// Greedy decoding takes the most likely token at every step. Beam search keeps the
+// `beam_width` most likely partial sequences instead, extending each by every token and
+// keeping the best, which finds sequences greedy decoding misses when an early choice that
+// looked best leads nowhere. Both run the decoder one step per token, reusing cached state
+// (for the Transformer, the keys and values of earlier positions), so each new token costs one
+// step rather than a rerun of the whole prefix.
+//
+// Both run without recording a graph; put the model in eval() mode first (dropout off).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/index_tensor.h"
+#include "nn/seq2seq.h"
+
+namespace ag::nn {
+
+/// The most likely token at each step, for every source row: source [B, S] gives B token
+/// lists, each starting after `bos` and ending before `eos` (or after `max_length` tokens).
+/// With `use_cache` false the model re-runs forward() over the whole prefix at every step (the
+/// slow, obviously-right path the cached one is tested against). Throws ShapeError unless
+/// source is [B, S], ValueError if max_length < 0.
+std::vector<std::vector<int64_t>> greedy_decode(Seq2SeqModel& model, const IndexTensor& source,
+                                                int64_t bos, int64_t eos, int64_t max_length,
+                                                bool use_cache = true);
+
+/// One finished sequence from beam search.
+struct Hypothesis {
+    std::vector<int64_t> tokens;  ///< without bos and eos
+    double log_probability = 0;   ///< sum of the log-probabilities of its tokens (and eos)
+    double score = 0;             ///< log_probability / length_penalty(length): the ranking
+};
+
+/// Beam search over one source sequence, source [1, S]. Returns up to beam_width hypotheses,
+/// best first, ranked by log p / ((5 + length) / 6)^length_penalty (Wu et al., 2016; 0 means
+/// no length normalization). With beam_width 1 it returns exactly the greedy sequence.
+/// Throws ShapeError unless source is [1, S], ValueError if beam_width < 1 or max_length < 0.
+std::vector<Hypothesis> beam_search(Seq2SeqModel& model, const IndexTensor& source, int64_t bos,
+                                    int64_t eos, int64_t max_length, int64_t beam_width,
+                                    float length_penalty = 0.6f);
+
+}  // namespace ag::nn

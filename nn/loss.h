@@ -1,0 +1,27 @@
+// nn/loss.h — cross-entropy, the loss every demo trains with.
+//
+// For logits z over V classes and a target class y, with p = softmax(z):
+//   loss = -log p_y = -z_y + log sum_c e^(z_c)
+// With label smoothing e (Szegedy et al., 2016; used by "Attention Is All You Need"), the
+// target is the distribution q = (1 - e) onehot(y) + e / V, and loss = -sum_c q_c log p_c.
+// The mean is taken over the positions whose target is not ignore_index (padding).
+// Derivative (fused with the log-softmax, so it is exact and stable):
+//   d loss / d z = (p - q) / n        n = the number of counted positions
+#pragma once
+
+#include <cstdint>
+
+#include "core/index_tensor.h"
+#include "core/tensor.h"
+
+namespace ag::nn {
+
+/// Mean cross-entropy of logits [..., V] against targets [...] (the same leading shape), as
+/// torch.nn.functional.cross_entropy with the class dimension last. Positions whose target is
+/// `ignore_index` count for nothing; if every position is ignored the loss is 0 (PyTorch
+/// gives nan). Throws ShapeError when the shapes do not fit, IndexError naming a target outside
+/// [0, V), ValueError unless 0 <= label_smoothing <= 1.
+Tensor cross_entropy(const Tensor& logits, const IndexTensor& targets, int64_t ignore_index = -100,
+                     float label_smoothing = 0.0f);
+
+}  // namespace ag::nn

@@ -1,0 +1,141 @@
+// nn/transformer.h — the encoder-decoder Transformer ("Attention Is All You Need", 2017).
+//
+// The encoder turns the source tokens into one vector per token ("memory"); the decoder writes
+// the target one token at a time, attending to its own past (masked self-attention) and to the
+// memory (cross-attention). Each block is attention and a position-wise feed-forward network,
+// each wrapped in a residual connection and layer normalization:
+//   post-norm (the paper):  x = LayerNorm(x + Sublayer(x))
+//   pre-norm (an option):   x = x + Sublayer(LayerNorm(x))     (trains more stably when deep)
+// One training step's data flow:
+//   ids -> Embedding * sqrt(D) -> + positions -> EncoderLayer x N -> memory
+//   target ids -> Embedding * sqrt(D) -> + positions -> DecoderLayer x N (masked self-attention,
+//   cross-attention over memory, feed-forward) -> LayerNorm -> Linear -> logits [B, T, V]
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "nn/attention.h"
+#include "nn/layers.h"
+#include "nn/module.h"
+#include "nn/positional_encoding.h"
+#include "nn/seq2seq.h"
+
+namespace ag::nn {
+
+/// The sizes and choices of a Transformer, as a plain struct:
+/// `TransformerConfig{.d_model = 128, .heads = 4}`.
+struct TransformerConfig {
+    int64_t source_vocabulary = 32;
+    int64_t target_vocabulary = 32;
+    int64_t d_model = 128;  ///< D, the width of every token vector
+    int64_t heads = 4;      ///< H; D / H is each head's width
+    int64_t encoder_layers = 2;
+    int64_t decoder_layers = 2;
+    int64_t d_ff = 512;  ///< width of the feed-forward hidden layer
+    float dropout = 0.1f;
+    Activation activation = Activation::Relu;
+    bool norm_first = false;   ///< pre-norm instead of the paper's post-norm
+    int64_t max_length = 256;  ///< longest sequence the positional encoding covers
+    bool learned_positions = false;
+    bool tie_output_embedding = false;  ///< output projection shares the target embedding
+    int64_t pad_id = 0;                 ///< token id treated as padding (masked); -1 for none
+    uint64_t seed = 0;                  ///< seeds the initial weights
+};
+
+/// Self-attention then feed-forward, each with a residual connection and layer norm.
+/// Children: "self_attention", "feed_forward", "norm1", "norm2".
+class EncoderLayer : public Module {
+public:
+    EncoderLayer(const TransformerConfig& config, Generator& generator);
+    /// x [B, S, D] -> [B, S, D]; `mask` (e.g. padding [B, 1, S]) hides keys.
+    Tensor forward(const Tensor& x, const Tensor& mask = Tensor());
+
+    MultiHeadAttention self_attention;
+    FeedForward feed_forward;
+    LayerNorm norm1, norm2;
+    Dropout dropout;
+    bool norm_first;
+};
+
+/// Masked self-attention, cross-attention over the encoder's memory, then feed-forward.
+/// Children: "self_attention", "cross_attention", "feed_forward", "norm1", "norm2", "norm3".
+class DecoderLayer : public Module {
+public:
+    DecoderLayer(const TransformerConfig& config, Generator& generator);
+    /// y [B, T, D] and memory [B, S, D] -> [B, T, D]. `self_mask` hides future (and padded)
+    /// target positions, `memory_mask` padded source positions. With caches, y holds only the
+    /// new positions and earlier keys and values come from the caches.
+    Tensor forward(const Tensor& y, const Tensor& memory, const Tensor& self_mask = Tensor(),
+                   const Tensor& memory_mask = Tensor(), KeyValueCache* self_cache = nullptr,
+                   KeyValueCache* cross_cache = nullptr);
+
+    MultiHeadAttention self_attention;
+    MultiHeadAttention cross_attention;
+    FeedForward feed_forward;
+    LayerNorm norm1, norm2, norm3;
+    Dropout dropout;
+    bool norm_first;
+};
+
+/// A stack of EncoderLayers and a final LayerNorm (as torch.nn.TransformerEncoder).
+/// Children: "layers", "norm".
+class Encoder : public Module {
+public:
+    Encoder(const TransformerConfig& config, Generator& generator);
+    /// x [B, S, D] -> memory [B, S, D].
+    Tensor forward(const Tensor& x, const Tensor& mask = Tensor());
+
+    ModuleList<EncoderLayer> layers;
+    LayerNorm norm;
+};
+
+/// A stack of DecoderLayers and a final LayerNorm. Children: "layers", "norm".
+class Decoder : public Module {
+public:
+    Decoder(const TransformerConfig& config, Generator& generator);
+    /// y [B, T, D] attending to memory [B, S, D] -> [B, T, D]. `caches`, when given, holds two
+    /// KeyValueCaches per layer (self, cross).
+    Tensor forward(const Tensor& y, const Tensor& memory, const Tensor& self_mask,
+                   const Tensor& memory_mask, std::vector<KeyValueCache>* caches = nullptr);
+
+    ModuleList<DecoderLayer> layers;
+    LayerNorm norm;
+};
+
+/// The full encoder-decoder Transformer. Children: "source_embedding", "target_embedding",
+/// "positions", "encoder", "decoder", "output" (the output projection; with
+/// tie_output_embedding its weight is the target embedding's).
+class Transformer : public Seq2SeqModel {
+public:
+    /// Builds and initializes the model (Xavier-uniform matrices, as torch.nn.Transformer).
+    /// Throws ValueError for inconsistent sizes (e.g. heads not dividing d_model).
+    explicit Transformer(const TransformerConfig& config);
+
+    /// source [B, S] -> memory [B, S, D]: embed, add positions, run the encoder.
+    Tensor encode(const IndexTensor& source);
+    /// Teacher-forced logits [B, T, V] (see Seq2SeqModel::forward). Source padding
+    /// (config.pad_id) is masked from every attention; on the target side, the future.
+    Tensor forward(const IndexTensor& source, const IndexTensor& target_input) override;
+    std::unique_ptr<DecoderState> start_decoding(const IndexTensor& source) override;
+    Tensor decode_step(DecoderState& state, const IndexTensor& tokens) override;
+
+    const TransformerConfig& config() const { return config_; }
+
+private:
+    TransformerConfig config_;
+    Generator generator_;
+
+public:
+    Embedding source_embedding, target_embedding;
+    PositionalEncoding positions;
+    Encoder encoder;
+    Decoder decoder;
+    Linear output;
+
+private:
+    Tensor embed(const Embedding& table, const IndexTensor& ids, int64_t start);
+};
+
+}  // namespace ag::nn

@@ -1,0 +1,117 @@
+// tests/test_nn_attention.cpp — attention and masks (nn/attention.h): the properties the theory
+// promises.
+#include <catch2/catch.hpp>
+#include <cmath>
+
+#include "nn/attention.h"
+#include "test_helpers.h"
+
+using namespace ag;
+using namespace ag::nn;
+using Inputs = std::vector<Tensor>;
+
+TEST_CASE("masks: causal, padding by id and by length, combined", "[nn][masks]") {
+    test::require_values(causal_mask(3), {0, 1, 1, 0, 0, 1, 0, 0, 0});
+    const Tensor by_id = padding_mask(IndexTensor({5, 6, 0, 7, 0, 0}, {2, 3}), 0);
+    REQUIRE(by_id.shape() == Shape{2, 1, 3});
+    test::require_values(by_id, {0, 0, 1, 0, 1, 1});
+    test::require_values(padding_mask(std::vector<int64_t>{2, 1}, 3), by_id.to_vector());
+    const Tensor both = combine_masks(causal_mask(3), by_id);
+    REQUIRE(both.shape() == Shape{2, 3, 3});
+    test::require_values(slice(both, 0, 1, 2), {0, 1, 1, 0, 1, 1, 0, 1, 1});
+    REQUIRE_THROWS_AS(padding_mask(std::vector<int64_t>{4}, 3), ValueError);
+    REQUIRE_THROWS_AS(padding_mask(IndexTensor({1, 2}), 0), ShapeError);
+}
+
+TEST_CASE("scaled_dot_product_attention is softmax(QK^T/sqrt(d))V", "[nn][attention]") {
+    const Tensor q = test::random({2, 3, 4}, 1), k = test::random({2, 5, 4}, 2);
+    const Tensor v = test::random({2, 5, 6}, 3);
+    const AttentionOutput attention = scaled_dot_product_attention(q, k, v);
+    REQUIRE(attention.output.shape() == Shape{2, 3, 6});
+    REQUIRE(attention.weights.shape() == Shape{2, 3, 5});
+    test::require_values(sum(attention.weights, -1), std::vector<float>(6, 1.0f), 1e-6f);
+    const Tensor expected =
+        matmul(softmax(matmul(q, transpose(k, 1, 2)) / 2.0f, -1), v);  // sqrt(4) = 2
+    test::require_values(attention.output, expected.to_vector(), 1e-5f);
+    REQUIRE_THROWS_WITH(scaled_dot_product_attention(q, test::random({2, 5, 3}), v),
+                        Catch::StartsWith("scaled_dot_product_attention: q [2,3,4], k [2,5,3]"));
+    test::require_gradcheck(
+        [](const Inputs& x) {
+            return scaled_dot_product_attention(x[0], x[1], x[2], causal_mask(3)).output;
+        },
+        {test::random({1, 3, 2}, 4), test::random({1, 3, 2}, 5), test::random({1, 3, 2}, 6)});
+}
+
+TEST_CASE("a padded key gets exactly zero attention weight", "[nn][attention][masks]") {
+    MultiHeadAttention attention(8, 2);
+    const Tensor x = test::random({2, 4, 8});
+    const Tensor mask = padding_mask(std::vector<int64_t>{4, 2}, 4);
+    (void)attention.forward(x, x, mask);
+    const Tensor& weights = attention.attention_weights();  // [B, H, Tq, Tk]
+    REQUIRE(weights.shape() == Shape{2, 2, 4, 4});
+    for (int64_t h = 0; h < 2; ++h) {
+        for (int64_t query = 0; query < 4; ++query) {
+            REQUIRE(weights.at({1, h, query, 2}) == 0.0f);
+            REQUIRE(weights.at({1, h, query, 3}) == 0.0f);
+            REQUIRE(weights.at({0, h, query, 3}) > 0.0f);
+        }
+    }
+}
+
+TEST_CASE("with a causal mask, changing a later token leaves earlier outputs exactly unchanged",
+          "[nn][attention][masks]") {
+    MultiHeadAttention attention(8, 4);
+    const Tensor x = test::random({1, 6, 8}, 10);
+    Tensor changed = x.clone();
+    for (int64_t d = 0; d < 8; ++d) changed.data()[4 * 8 + d] += 3.0f;  // token 4 changes
+    const Tensor mask = causal_mask(6);
+    const Tensor before = attention.forward(x, x, mask);
+    const Tensor after = attention.forward(changed, changed, mask);
+    REQUIRE(slice(before, 1, 0, 4).to_vector() == slice(after, 1, 0, 4).to_vector());  // exact
+    REQUIRE(slice(before, 1, 4, 6).to_vector() != slice(after, 1, 4, 6).to_vector());
+}
+
+TEST_CASE("without positions, self-attention is permutation-equivariant", "[nn][attention]") {
+    MultiHeadAttention attention(8, 2);
+    const Tensor x = test::random({1, 5, 8}, 11);
+    const IndexTensor order({3, 0, 4, 1, 2});
+    const Tensor permuted_input = index_select(x, 1, order);
+    const Tensor out = attention.forward(x, x);
+    const Tensor out_of_permuted = attention.forward(permuted_input, permuted_input);
+    test::require_values(out_of_permuted, index_select(out, 1, order).to_vector(), 1e-5f);
+}
+
+TEST_CASE("one-head MultiHeadAttention equals SelfAttention with the same weights",
+          "[nn][attention]") {
+    MultiHeadAttention multi(6, 1);
+    SelfAttention single(6, 6);
+    for (auto [from, to] :
+         {std::pair{&multi.query, &single.query}, std::pair{&multi.key, &single.key},
+          std::pair{&multi.value, &single.value}}) {
+        std::copy(from->weight.data(), from->weight.data() + 36, to->weight.data());
+        std::copy(from->bias.data(), from->bias.data() + 6, to->bias.data());
+    }
+    const Tensor x = test::random({2, 4, 6}, 12);
+    const Tensor mask = causal_mask(4);
+    // MultiHead = Concat(head) W_O: with one head, W_O applied to SelfAttention's output.
+    const Tensor expected = multi.output.forward(single.forward(x, mask));
+    test::require_values(multi.forward(x, x, mask), expected.to_vector(), 1e-5f);
+    test::require_values(multi.attention_weights(), single.attention_weights().to_vector(), 1e-6f);
+}
+
+TEST_CASE("MultiHeadAttention: cross-attention shapes, errors, gradcheck", "[nn][attention]") {
+    MultiHeadAttention attention(8, 4);
+    REQUIRE(attention.head_dim == 2);
+    const Tensor queries = test::random({2, 3, 8}), memory = test::random({2, 7, 8});
+    REQUIRE(attention.forward(queries, memory).shape() == Shape{2, 3, 8});
+    REQUIRE(attention.attention_weights().shape() == Shape{2, 4, 3, 7});
+    REQUIRE_THROWS_WITH(MultiHeadAttention(8, 3), Catch::Contains("3 heads do not divide"));
+    REQUIRE_THROWS_AS(attention.forward(queries, test::random({3, 7, 8})), ShapeError);
+    REQUIRE_THROWS_AS(attention.forward(queries, queries, ones({3, 4})), ShapeError);
+    MultiHeadAttention small(4, 2);
+    test::require_gradcheck(
+        [&](const Inputs& x) {
+            return small.forward(x[0], x[1], padding_mask(std::vector<int64_t>{3, 2}, 3));
+        },
+        {test::random({2, 2, 4}, 13), test::random({2, 3, 4}, 14)});
+}
