@@ -29,9 +29,11 @@ Storage::~Storage() { ::operator delete[](data_, kStorageAlignment); }
 
 // ---- Tensor ------------------------------------------------------------------------------
 
+void throw_undefined_tensor() { throw Error("Tensor: use of an undefined tensor"); }
+
 namespace {
 const TensorImpl& checked(const std::shared_ptr<TensorImpl>& impl) {
-    if (!impl) throw Error("Tensor: use of an undefined tensor");
+    if (!impl) throw_undefined_tensor();
     return *impl;
 }
 }  // namespace
@@ -40,15 +42,6 @@ Tensor::Tensor(const Shape& shape) : impl_(std::make_shared<TensorImpl>()) {
     impl_->shape = shape;
     impl_->storage = std::make_shared<Storage>(shape.numel());
 }
-
-const Shape& Tensor::shape() const { return checked(impl_).shape; }
-
-float* Tensor::data() {
-    checked(impl_);
-    return impl_->storage->data();
-}
-
-const float* Tensor::data() const { return checked(impl_).storage->data(); }
 
 float Tensor::item() const {
     if (numel() != 1) {

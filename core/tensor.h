@@ -129,6 +129,21 @@ struct TensorImpl {
     std::shared_ptr<Node> grad_fn;  // the op that made this tensor; null for a leaf
 };
 
+// The accessors on every hot path, inline: a check that the tensor is defined, then a load.
+[[noreturn]] void throw_undefined_tensor();
+inline const Shape& Tensor::shape() const {
+    if (!impl_) throw_undefined_tensor();
+    return impl_->shape;
+}
+inline float* Tensor::data() {
+    if (!impl_) throw_undefined_tensor();
+    return impl_->storage->data();
+}
+inline const float* Tensor::data() const {
+    if (!impl_) throw_undefined_tensor();
+    return impl_->storage->data();
+}
+
 /// Prints t.to_string().
 std::ostream& operator<<(std::ostream& out, const Tensor& t);
 

@@ -135,10 +135,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     out_sizes.back() = out_features;
     Tensor y{Shape(out_sizes)};
     // Start from the bias in every row (beta = 1 adds the product to it), or from nothing.
+    float* out = y.data();
+    const float* b = bias.defined() ? bias.data() : nullptr;
     for (int64_t r = 0; r < rows; ++r) {
-        for (int64_t j = 0; j < out_features; ++j) {
-            y.data()[r * out_features + j] = bias.defined() ? bias.data()[j] : 0.0f;
-        }
+        for (int64_t j = 0; j < out_features; ++j) out[r * out_features + j] = b ? b[j] : 0.0f;
     }
     // y [rows, out] += x [rows, in] @ W^T [in, out]
     kernels::gemm({.transpose_b = Transpose::Yes,
@@ -187,10 +187,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
             }
             if (b_needs) {  // db [out] = sum over rows of g
                 dbias = zeros(Shape{out_features});
+                float* db = dbias.data();
+                const float* grad = g.data();
                 for (int64_t r = 0; r < rows; ++r) {
-                    for (int64_t j = 0; j < out_features; ++j) {
-                        dbias.data()[j] += g.data()[r * out_features + j];
-                    }
+                    for (int64_t j = 0; j < out_features; ++j) db[j] += grad[r * out_features + j];
                 }
             }
             return std::vector<Tensor>{dx, dweight, dbias};

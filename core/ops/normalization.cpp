@@ -25,8 +25,12 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
     Tensor y(x.shape());
     Tensor xhat(x.shape());    // saved for backward
     Tensor rstd(Shape{rows});  // 1 / sqrt(var + eps) per row, saved for backward
+    const float* w = weight.defined() ? weight.data() : nullptr;
+    const float* b = bias.defined() ? bias.data() : nullptr;
     for (int64_t r = 0; r < rows; ++r) {
         const float* xr = x.data() + r * d;
+        float* hr = xhat.data() + r * d;
+        float* yr = y.data() + r * d;
         float mean = 0.0f;
         for (int64_t j = 0; j < d; ++j) mean += xr[j];
         mean /= static_cast<float>(d);
@@ -36,11 +40,8 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
         const float inv_std = 1.0f / std::sqrt(var + eps);
         rstd.data()[r] = inv_std;
         for (int64_t j = 0; j < d; ++j) {
-            const float h = (xr[j] - mean) * inv_std;
-            xhat.data()[r * d + j] = h;
-            const float w = weight.defined() ? weight.data()[j] : 1.0f;
-            const float b = bias.defined() ? bias.data()[j] : 0.0f;
-            y.data()[r * d + j] = h * w + b;
+            hr[j] = (xr[j] - mean) * inv_std;
+            yr[j] = hr[j] * (w ? w[j] : 1.0f) + (b ? b[j] : 0.0f);
         }
     }
     return record("layer_norm", y, {x, weight, bias},
@@ -49,24 +50,28 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
                       Tensor dx(xhat.shape());
                       Tensor dweight = weight.defined() ? zeros(Shape{d}) : Tensor();
                       Tensor dbias = has_bias ? zeros(Shape{d}) : Tensor();
+                      const float* w = weight.defined() ? weight.data() : nullptr;
+                      float* dw = dweight.defined() ? dweight.data() : nullptr;
+                      float* db = dbias.defined() ? dbias.data() : nullptr;
                       for (int64_t r = 0; r < rows; ++r) {
                           const float* gr = g.data() + r * d;
                           const float* hr = xhat.data() + r * d;
+                          float* dxr = dx.data() + r * d;
                           // mean(dxhat) and mean(dxhat * xhat), with dxhat = g * weight
                           float mean_dxhat = 0.0f, mean_dxhat_xhat = 0.0f;
                           for (int64_t j = 0; j < d; ++j) {
-                              const float dxhat = gr[j] * (weight.defined() ? weight.data()[j] : 1);
+                              const float dxhat = gr[j] * (w ? w[j] : 1.0f);
                               mean_dxhat += dxhat;
                               mean_dxhat_xhat += dxhat * hr[j];
                           }
                           mean_dxhat /= static_cast<float>(d);
                           mean_dxhat_xhat /= static_cast<float>(d);
+                          const float inv_std = rstd.data()[r];
                           for (int64_t j = 0; j < d; ++j) {
-                              const float dxhat = gr[j] * (weight.defined() ? weight.data()[j] : 1);
-                              dx.data()[r * d + j] =
-                                  rstd.data()[r] * (dxhat - mean_dxhat - hr[j] * mean_dxhat_xhat);
-                              if (dweight.defined()) dweight.data()[j] += gr[j] * hr[j];
-                              if (dbias.defined()) dbias.data()[j] += gr[j];
+                              const float dxhat = gr[j] * (w ? w[j] : 1.0f);
+                              dxr[j] = inv_std * (dxhat - mean_dxhat - hr[j] * mean_dxhat_xhat);
+                              if (dw) dw[j] += gr[j] * hr[j];
+                              if (db) db[j] += gr[j];
                           }
                       }
                       return std::vector<Tensor>{dx, dweight, dbias};

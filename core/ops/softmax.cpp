@@ -55,13 +55,14 @@ Tensor softmax(const Tensor& x, int64_t dim) {
     return record("softmax", y, {x}, [y = y.detach(), lanes](const Tensor& g) {
         // dx_i = y_i * (g_i - sum_j g_j y_j)
         Tensor dx(y.shape());
+        float* out = dx.data();
         lanes.for_each([&](int64_t first, int64_t stride) {
             const float* gv = g.data() + first;
             const float* yv = y.data() + first;
             float dot = 0.0f;
             for (int64_t j = 0; j < lanes.n; ++j) dot += gv[j * stride] * yv[j * stride];
             for (int64_t j = 0; j < lanes.n; ++j) {
-                dx.data()[first + j * stride] = yv[j * stride] * (gv[j * stride] - dot);
+                out[first + j * stride] = yv[j * stride] * (gv[j * stride] - dot);
             }
         });
         return std::vector<Tensor>{dx};
@@ -82,13 +83,14 @@ Tensor log_softmax(const Tensor& x, int64_t dim) {
     return record("log_softmax", y, {x}, [y = y.detach(), lanes](const Tensor& g) {
         // dx_i = g_i - softmax_i * sum_j g_j, with softmax_i = e^(y_i)
         Tensor dx(y.shape());
+        float* out = dx.data();
         lanes.for_each([&](int64_t first, int64_t stride) {
             const float* gv = g.data() + first;
             const float* yv = y.data() + first;
             float sum = 0.0f;
             for (int64_t j = 0; j < lanes.n; ++j) sum += gv[j * stride];
             for (int64_t j = 0; j < lanes.n; ++j) {
-                dx.data()[first + j * stride] = gv[j * stride] - std::exp(yv[j * stride]) * sum;
+                out[first + j * stride] = gv[j * stride] - std::exp(yv[j * stride]) * sum;
             }
         });
         return std::vector<Tensor>{dx};
