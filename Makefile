@@ -9,7 +9,7 @@ DEPS := scripts/install-deps.sh
 .PHONY: help demo test test-asan bench build clean format
 
 help:
-	@echo "make demo       build and train the demo, showing the loss fall"
+	@echo "make demo       build and train the reverse demo, then draw what it learned"
 	@echo "make test       build and run the whole test suite (CTest + Catch2)"
 	@echo "make test-asan  the test suite under AddressSanitizer + UBSan (clang)"
 	@echo "make bench      build and run the benchmarks (Google Benchmark)"
@@ -22,8 +22,14 @@ build:
 	cmake --preset release $(CMAKE_ARGS)
 	cmake --build --preset release --parallel $(JOBS)
 
-demo: build
-	./build/release/demos/two_layer_net
+demo:
+	@$(DEPS) build
+	cmake --preset release $(CMAKE_ARGS)
+	cmake --build --preset release --parallel $(JOBS) --target reverse
+	./build/release/demos/reverse --out out/reverse
+	@echo
+	@echo "Open out/reverse/attention_cross.svg in a browser: each heatmap shows, for every output"
+	@echo "token (row), how much one attention head looked at each source token (column)."
 
 test:
 	@$(DEPS) test

@@ -1,0 +1,185 @@
+// demos/common/run_demo.cpp — the recipe shared by demos/copy, reverse, sort and add.
+#include "demos/common/run_demo.h"
+
+#include <cstdio>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/parallel.h"
+#include "demos/common/figures.h"
+#include "demos/common/flags.h"
+#include "demos/common/tasks.h"
+#include "demos/common/training.h"
+#include "nn/decoding.h"
+#include "nn/transformer.h"
+
+namespace demo {
+
+namespace {
+
+// Every flag of a Transformer demo, with the spec's defaults.
+struct Settings {
+    int64_t steps, batch = 64, d_model, heads, layers, d_ff, warmup = 100, seed = 1, threads;
+    int64_t min_length, max_length, max_digits, eval_every = 100, eval_examples = 500;
+    int64_t checkpoint_every = 500, stop_after = 0;
+    double learning_rate, dropout = 0.0, stop_at, clip = 1.0, label_smoothing = 0.0;
+    std::string out;
+    bool resume = false;
+};
+
+std::unique_ptr<Task> make_task(const DemoSpec& spec, const Settings& s) {
+    if (spec.task == "add") return make_addition_task(s.max_digits);
+    return make_sequence_task(
+        spec.task, {.min_length = s.min_length, .max_length = s.max_length, .symbols = 10});
+}
+
+// A few held-out examples decoded by the trained model, beside what they should be.
+void print_samples(ag::nn::Transformer& model, const Task& task,
+                   const std::vector<Example>& examples) {
+    std::printf("\n%-28s %-28s %-28s\n", "source", "target", "model output");
+    for (const Example& example : examples) {
+        const ag::IndexTensor source(example.source,
+                                     {1, static_cast<int64_t>(example.source.size())});
+        const auto output =
+            ag::nn::greedy_decode(model, source, kBos, kEos, task.max_target_length() + 1)[0];
+        std::printf("%-28s %-28s %-28s %s\n", task.to_text(example.source).c_str(),
+                    task.to_text(example.target).c_str(), task.to_text(output).c_str(),
+                    output == example.target ? "ok" : "WRONG");
+    }
+}
+
+}  // namespace
+
+int run_transformer_demo(int argc, const char* const* argv, const DemoSpec& spec) {
+    // 1. Flags, with this demo's defaults.
+    Settings s{.steps = spec.steps,
+               .d_model = spec.d_model,
+               .heads = spec.heads,
+               .layers = spec.layers,
+               .d_ff = spec.d_ff,
+               .threads = ag::get_num_threads(),
+               .min_length = spec.min_length,
+               .max_length = spec.max_length,
+               .max_digits = spec.max_digits,
+               .learning_rate = spec.learning_rate,
+               .stop_at = spec.stop_at,
+               .out = "out/" + spec.task};
+    Flags flags(argc > 0 ? argv[0] : spec.task, spec.description);
+    flags.add_int("steps", &s.steps, "training steps", 1, 10'000'000);
+    flags.add_int("batch", &s.batch, "sequences per batch", 1, 100'000);
+    flags.add_float("lr", &s.learning_rate, "peak learning rate of Adam", 1e-7, 1.0);
+    flags.add_int("warmup", &s.warmup, "steps of learning-rate warmup", 0, 10'000'000);
+    flags.add_int("d-model", &s.d_model, "width of the model (d_model)", 1, 65536);
+    flags.add_int("heads", &s.heads, "attention heads (must divide d-model)", 1, 1024);
+    flags.add_int("layers", &s.layers, "encoder layers and decoder layers", 1, 64);
+    flags.add_int("d-ff", &s.d_ff, "width of the feed-forward layer", 1, 1 << 20);
+    flags.add_float("dropout", &s.dropout, "dropout probability", 0.0, 0.99);
+    flags.add_float("clip", &s.clip, "maximum gradient norm", 1e-6, 1e6);
+    flags.add_float("label-smoothing", &s.label_smoothing, "label smoothing", 0.0, 1.0);
+    if (spec.task == "add") {
+        flags.add_int("digits", &s.max_digits, "most digits of each number", 1, 9);
+    } else {
+        flags.add_int("min-length", &s.min_length, "shortest sequence", 1, 200);
+        flags.add_int("max-length", &s.max_length, "longest sequence", 1, 200);
+    }
+    flags.add_int("eval-every", &s.eval_every, "steps between evaluations (0: at the end)", 0,
+                  10'000'000);
+    flags.add_int("eval-examples", &s.eval_examples, "held-out examples per evaluation", 1,
+                  1'000'000);
+    flags.add_float("stop-at", &s.stop_at, "stop once exact match reaches this", 0.0, 2.0);
+    flags.add_int("checkpoint-every", &s.checkpoint_every,
+                  "steps between checkpoints (0: at the end)", 0, 10'000'000);
+    flags.add_int("stop-after", &s.stop_after,
+                  "stop after this step as if interrupted (0: never); --resume continues", 0,
+                  10'000'000);
+    flags.add_int("seed", &s.seed, "seed of the data, the weights and dropout", 0, INT64_MAX);
+    flags.add_int("threads", &s.threads, "threads for matrix products", 1, 1024);
+    flags.add_string("out", &s.out, "directory for the checkpoint and pictures");
+    flags.add_bool("resume", &s.resume, "continue from the checkpoint in --out");
+    const ParseResult parsed = flags.parse(argc, argv);
+    if (parsed.kind == ParseResult::Help) {
+        std::printf("%s", flags.help().c_str());
+        return 0;
+    }
+    if (parsed.kind == ParseResult::Error) {
+        std::fprintf(stderr, "%s\nrun with --help to see the flags\n", parsed.message.c_str());
+        return 2;
+    }
+    if (s.max_length < s.min_length || s.d_model % s.heads != 0) {
+        std::fprintf(stderr, "%s\nrun with --help to see the flags\n",
+                     s.d_model % s.heads != 0 ? "--heads must divide --d-model"
+                                              : "--max-length must be at least --min-length");
+        return 2;
+    }
+
+    try {
+        // 2. The task and the model.
+        ag::set_num_threads(static_cast<int>(s.threads));
+        const std::unique_ptr<Task> task = make_task(spec, s);
+        ag::nn::Transformer model(ag::nn::TransformerConfig{
+            .source_vocabulary = task->vocabulary_size(),
+            .target_vocabulary = task->vocabulary_size(),
+            .d_model = s.d_model,
+            .heads = s.heads,
+            .encoder_layers = s.layers,
+            .decoder_layers = s.layers,
+            .d_ff = s.d_ff,
+            .dropout = static_cast<float>(s.dropout),
+            .max_length =
+                std::max<int64_t>(task->max_source_length(), task->max_target_length()) + 2,
+            .pad_id = kPad,
+            .seed = static_cast<uint64_t>(s.seed)});
+        std::printf("task %s: e.g. %s -> %s\n", task->name().c_str(),
+                    task->to_text(task->examples(1, 99)[0].source).c_str(),
+                    task->to_text(task->examples(1, 99)[0].target).c_str());
+        std::printf(
+            "model: Transformer, d_model %lld, %lld heads, %lld+%lld layers, %lld "
+            "parameters; %d threads\n",
+            static_cast<long long>(s.d_model), static_cast<long long>(s.heads),
+            static_cast<long long>(s.layers), static_cast<long long>(s.layers),
+            static_cast<long long>(model.parameter_count()), ag::get_num_threads());
+
+        // 3. Training.
+        const std::filesystem::path out(s.out);
+        TrainingOptions options{.steps = s.steps,
+                                .batch_size = s.batch,
+                                .learning_rate = static_cast<float>(s.learning_rate),
+                                .warmup = s.warmup,
+                                .clip_norm = static_cast<float>(s.clip),
+                                .label_smoothing = static_cast<float>(s.label_smoothing),
+                                .eval_every = s.eval_every,
+                                .eval_examples = s.eval_examples,
+                                .stop_at = s.stop_at,
+                                .checkpoint_every = s.checkpoint_every,
+                                .checkpoint_path = (out / "checkpoint.safetensors").string(),
+                                .resume = s.resume,
+                                .stop_after = s.stop_after,
+                                .seed = static_cast<uint64_t>(s.seed)};
+        const TrainingResult result = train(model, *task, options, stdout);
+
+        // 4. What it learned: samples, pictures, the result line.
+        const std::vector<Example> held_out =
+            held_out_examples(*task, options.eval_examples, options.seed);
+        print_samples(
+            model, *task,
+            std::vector<Example>(held_out.begin(),
+                                 held_out.begin() + std::min<size_t>(5, held_out.size())));
+        write_loss_curve((out / "loss.svg").string(), "Training loss: " + task->name(), result);
+        write_transformer_attention(out.string(), model, *task, held_out[0]);
+        std::printf("\npictures: %s, %s, %s\ncheckpoint: %s\n", (out / "loss.svg").c_str(),
+                    (out / "attention_cross.svg").c_str(), (out / "attention_encoder.svg").c_str(),
+                    options.checkpoint_path.c_str());
+        std::printf(
+            "result: task=%s exact_match=%.3f token_accuracy=%.3f steps=%lld "
+            "seconds=%.1f tokens_per_second=%.0f\n",
+            task->name().c_str(), result.final_evaluation.exact_match,
+            result.final_evaluation.token_accuracy, static_cast<long long>(result.steps),
+            result.seconds, result.tokens_per_second);
+        return 0;
+    } catch (const std::exception& error) {
+        std::fprintf(stderr, "%s: %s\n", spec.task.c_str(), error.what());
+        return 1;
+    }
+}
+
+}  // namespace demo

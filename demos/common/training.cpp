@@ -1,0 +1,223 @@
+// demos/common/training.cpp — evaluate() and train().
+#include "demos/common/training.h"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "core/error.h"
+#include "core/ops.h"
+#include "demos/common/batching.h"
+#include "demos/common/progress.h"
+#include "nn/checkpoint.h"
+#include "nn/decoding.h"
+#include "nn/loss.h"
+#include "optim/optimizer.h"
+#include "optim/schedule.h"
+
+namespace demo {
+
+namespace {
+
+// A seed for one purpose at one step, so that step t draws the same numbers whether or not the
+// run was interrupted and resumed before it (SplitMix64's finalizer spreads the bits).
+uint64_t seed_for(uint64_t seed, uint64_t step, uint64_t purpose) {
+    uint64_t z = seed * 0x9e3779b97f4a7c15ULL + step * 0xbf58476d1ce4e5b9ULL + purpose;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+constexpr uint64_t kBatchPurpose = 1, kDropoutPurpose = 2, kHeldOutPurpose = 3;
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+// The loss history travels in the checkpoint's metadata as "step:loss,step:loss,...".
+std::string encode_losses(const std::vector<std::pair<int64_t, double>>& losses) {
+    std::ostringstream text;
+    text.precision(9);
+    for (size_t i = 0; i < losses.size(); ++i) {
+        text << (i ? "," : "") << losses[i].first << ":" << losses[i].second;
+    }
+    return text.str();
+}
+
+std::vector<std::pair<int64_t, double>> decode_losses(const std::string& text) {
+    std::vector<std::pair<int64_t, double>> losses;
+    std::istringstream in(text);
+    std::string item;
+    while (std::getline(in, item, ',')) {
+        const size_t colon = item.find(':');
+        if (colon == std::string::npos) continue;
+        losses.emplace_back(std::stoll(item.substr(0, colon)), std::stod(item.substr(colon + 1)));
+    }
+    return losses;
+}
+
+void save(const std::string& path, const ag::nn::Seq2SeqModel& model,
+          const ag::optim::Optimizer& optimizer, const Task& task, int64_t step,
+          const std::vector<std::pair<int64_t, double>>& losses) {
+    std::filesystem::path parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty()) std::filesystem::create_directories(parent);
+    std::vector<std::pair<std::string, ag::Tensor>> tensors = model.named_parameters();
+    for (auto& entry : optimizer.state()) tensors.push_back(entry);
+    ag::nn::save_safetensors(
+        path, tensors,
+        {{"task", task.name()}, {"step", std::to_string(step)}, {"losses", encode_losses(losses)}});
+}
+
+void check(const TrainingOptions& o) {
+    if (o.steps < 1 || o.batch_size < 1 || o.warmup < 0 || o.eval_every < 0 ||
+        o.eval_examples < 1 || o.checkpoint_every < 0 || o.stop_after < 0 ||
+        !(o.learning_rate > 0) || !(o.clip_norm > 0)) {
+        throw ag::ValueError(
+            "train: steps, batch size, evaluation examples, learning rate and "
+            "clip norm must be positive; other counts non-negative");
+    }
+    if (o.resume && o.checkpoint_path.empty()) {
+        throw ag::ValueError("train: resume needs a checkpoint path");
+    }
+}
+
+}  // namespace
+
+std::vector<Example> held_out_examples(const Task& task, int64_t count, uint64_t seed) {
+    return task.examples(count, seed_for(seed, 0, kHeldOutPurpose));
+}
+
+Evaluation evaluate(ag::nn::Seq2SeqModel& model, const Task& task,
+                    const std::vector<Example>& examples, int64_t batch_size) {
+    model.eval();
+    int64_t exact = 0, right_tokens = 0, total_tokens = 0;
+    for (size_t first = 0; first < examples.size(); first += static_cast<size_t>(batch_size)) {
+        const size_t last = std::min(examples.size(), first + static_cast<size_t>(batch_size));
+        const std::vector<Example> chunk(examples.begin() + static_cast<std::ptrdiff_t>(first),
+                                         examples.begin() + static_cast<std::ptrdiff_t>(last));
+        const Batch batch = make_batch(chunk);
+        const auto decoded =
+            ag::nn::greedy_decode(model, batch.source, kBos, kEos, task.max_target_length() + 1);
+        for (size_t i = 0; i < chunk.size(); ++i) {
+            // Compare target + </s> with the output + </s>, position by position.
+            std::vector<int64_t> want = chunk[i].target, got = decoded[i];
+            want.push_back(kEos);
+            got.push_back(kEos);
+            for (size_t t = 0; t < want.size(); ++t)
+                right_tokens += t < got.size() && got[t] == want[t];
+            total_tokens += static_cast<int64_t>(want.size());
+            exact += got == want;
+        }
+    }
+    return {static_cast<double>(exact) / static_cast<double>(examples.size()),
+            static_cast<double>(right_tokens) / static_cast<double>(total_tokens)};
+}
+
+TrainingResult train(ag::nn::Seq2SeqModel& model, const Task& task, const TrainingOptions& options,
+                     std::FILE* out) {
+    check(options);
+    ag::optim::Adam optimizer(model.named_parameters(), options.learning_rate);
+    const ag::optim::WarmupCosineSchedule schedule(options.learning_rate,
+                                                   std::min(options.warmup, options.steps - 1),
+                                                   options.steps, 0.1f * options.learning_rate);
+    const std::vector<Example> held_out =
+        held_out_examples(task, options.eval_examples, options.seed);
+    const std::vector<ag::Tensor> parameters = model.parameters();
+
+    TrainingResult result;
+    int64_t start = 0;
+    if (options.resume) {
+        const ag::nn::SafetensorsFile file = ag::nn::read_safetensors(options.checkpoint_path);
+        ag::optim::NamedTensors state;
+        for (const auto& entry : file.tensors) {
+            if (entry.first.rfind("optimizer.", 0) == 0) state.push_back(entry);
+        }
+        ag::nn::load_checkpoint(model, options.checkpoint_path);
+        optimizer.load_state(state);
+        start = optimizer.step_count();
+        const auto losses = file.metadata.find("losses");
+        if (losses != file.metadata.end()) result.losses = decode_losses(losses->second);
+        std::fprintf(out, "resumed from %s at step %lld\n", options.checkpoint_path.c_str(),
+                     static_cast<long long>(start));
+    }
+
+    const auto began = std::chrono::steady_clock::now();
+    int64_t trained_tokens = 0;
+    Progress progress(std::max<int64_t>(1, options.steps - start), out, Progress::is_terminal(out));
+    int64_t step = start;
+    while (step < options.steps) {
+        ++step;
+        model.train();
+        ag::Generator batch_generator(seed_for(options.seed, step, kBatchPurpose));
+        std::vector<Example> examples;
+        for (int64_t i = 0; i < options.batch_size; ++i) {
+            examples.push_back(task.sample(batch_generator));
+        }
+        const Batch batch = make_batch(examples);
+        ag::manual_seed(seed_for(options.seed, step, kDropoutPurpose));
+
+        schedule.apply(optimizer);
+        optimizer.zero_grad();
+        const ag::Tensor logits = model.forward(batch.source, batch.target_input);
+        const ag::Tensor loss =
+            ag::nn::cross_entropy(logits, batch.target_output, kPad, options.label_smoothing);
+        const float loss_value = loss.item();
+        if (!std::isfinite(loss_value)) {
+            progress.finish();
+            throw ag::Error("train: the loss became " + std::to_string(loss_value) + " at step " +
+                            std::to_string(step) +
+                            (options.checkpoint_path.empty()
+                                 ? std::string()
+                                 : "; the last good checkpoint is " + options.checkpoint_path));
+        }
+        loss.backward();
+        ag::optim::clip_grad_norm(parameters, options.clip_norm);
+        optimizer.step();
+        result.losses.emplace_back(step, loss_value);
+        trained_tokens += batch.target_tokens;
+        progress.update(step - start, loss_value,
+                        static_cast<double>(trained_tokens) / seconds_since(began));
+
+        const bool last = step == options.steps;
+        if ((options.eval_every > 0 && step % options.eval_every == 0) || last) {
+            const Evaluation evaluation = evaluate(model, task, held_out);
+            result.evaluations.emplace_back(step, evaluation);
+            char line[160];
+            std::snprintf(
+                line, sizeof line, "step %lld: held-out exact match %.3f, token accuracy %.3f",
+                static_cast<long long>(step), evaluation.exact_match, evaluation.token_accuracy);
+            progress.message(line);
+            if (evaluation.exact_match >= options.stop_at && result.step_reached_stop_at < 0) {
+                result.step_reached_stop_at = step;
+                result.seconds_reached_stop_at = seconds_since(began);
+                progress.message("reached exact match " + std::to_string(options.stop_at) +
+                                 ": stopping");
+                result.final_evaluation = evaluation;
+                break;
+            }
+            result.final_evaluation = evaluation;
+        }
+        const bool checkpoint_due =
+            options.checkpoint_every > 0 && step % options.checkpoint_every == 0;
+        const bool interrupted = step == options.stop_after;
+        if (!options.checkpoint_path.empty() && (checkpoint_due || last || interrupted)) {
+            save(options.checkpoint_path, model, optimizer, task, step, result.losses);
+        }
+        if (interrupted) {
+            progress.message("stopping after step " + std::to_string(step) + " (--stop-after)");
+            break;
+        }
+    }
+    progress.finish();
+    if (step == start) result.final_evaluation = evaluate(model, task, held_out);  // nothing to do
+    if (!options.checkpoint_path.empty() && result.step_reached_stop_at == step) {
+        save(options.checkpoint_path, model, optimizer, task, step, result.losses);
+    }
+    result.steps = step;
+    result.seconds = seconds_since(began);
+    result.tokens_per_second = static_cast<double>(trained_tokens) / result.seconds;
+    model.eval();
+    return result;
+}
+
+}  // namespace demo

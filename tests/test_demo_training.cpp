@@ -1,0 +1,94 @@
+// tests/test_demo_training.cpp — the demos' tasks, batching and training loop
+// (demos/common/tasks.h, batching.h, training.h).
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+
+#include "core/error.h"
+#include "core/parallel.h"
+#include "demos/common/batching.h"
+#include "demos/common/tasks.h"
+#include "demos/common/training.h"
+#include "nn/transformer.h"
+
+using namespace demo;
+
+TEST_CASE("tasks produce the targets they promise", "[demo][tasks]") {
+    ag::Generator generator(3);
+    const auto reverse = make_sequence_task("reverse", {.min_length = 4, .max_length = 7});
+    const auto sort = make_sequence_task("sort", {});
+    const auto copy = make_sequence_task("copy", {.min_length = 3, .max_length = 3});
+    for (int i = 0; i < 50; ++i) {
+        const Example r = reverse->sample(generator);
+        REQUIRE((r.source.size() >= 4 && r.source.size() <= 7));
+        REQUIRE(std::equal(r.source.rbegin(), r.source.rend(), r.target.begin()));
+        const Example s = sort->sample(generator);
+        REQUIRE(std::is_sorted(s.target.begin(), s.target.end()));
+        REQUIRE(std::is_permutation(s.source.begin(), s.source.end(), s.target.begin()));
+        REQUIRE(copy->sample(generator).source.size() == 3);
+        for (int64_t id : r.source) REQUIRE((id >= 3 && id < reverse->vocabulary_size()));
+    }
+    const auto add = make_addition_task(3);
+    for (const Example& e : add->examples(50, 4)) {
+        // "a+b" -> a + b, read back from the text.
+        const std::string source = add->to_text(e.source);
+        const size_t plus = source.find('+');
+        REQUIRE(plus != std::string::npos);
+        const long sum = std::stol(source.substr(0, plus)) + std::stol(source.substr(plus + 1));
+        REQUIRE(add->to_text(e.target) == std::to_string(sum));
+    }
+    REQUIRE(reverse->to_text({3, 4, 12}) == "0 1 9");
+    REQUIRE_THROWS_AS(make_sequence_task("shuffle", {}), ag::ValueError);
+    REQUIRE_THROWS_AS(make_sequence_task("copy", {.min_length = 5, .max_length = 4}),
+                      ag::ValueError);
+    REQUIRE_THROWS_AS(make_addition_task(0), ag::ValueError);
+}
+
+TEST_CASE("make_batch pads and shifts for teacher forcing", "[demo][batching]") {
+    const Batch batch = make_batch({{{5, 6, 7}, {7, 6, 5}}, {{8}, {9, 9}}});
+    REQUIRE(batch.source.values() == std::vector<int64_t>{5, 6, 7, 8, kPad, kPad});
+    REQUIRE(batch.target_input.values() == std::vector<int64_t>{kBos, 7, 6, 5, kBos, 9, 9, kPad});
+    REQUIRE(batch.target_output.values() == std::vector<int64_t>{7, 6, 5, kEos, 9, 9, kEos, kPad});
+    REQUIRE(batch.target_tokens == 7);
+    REQUIRE_THROWS_AS(make_batch({}), ag::ValueError);
+}
+
+TEST_CASE("end to end: a small Transformer learns to reverse", "[demo][training]") {
+    ag::set_num_threads(1);
+    const auto task = make_sequence_task("reverse", {.min_length = 6, .max_length = 6});
+    ag::nn::Transformer model({.source_vocabulary = task->vocabulary_size(),
+                               .target_vocabulary = task->vocabulary_size(),
+                               .d_model = 64,
+                               .heads = 4,
+                               .encoder_layers = 1,
+                               .decoder_layers = 1,
+                               .d_ff = 128,
+                               .dropout = 0.0f,
+                               .max_length = 16,
+                               .seed = 1});
+    TrainingOptions options{.steps = 400,
+                            .batch_size = 32,
+                            .learning_rate = 3e-3f,
+                            .eval_every = 50,
+                            .eval_examples = 200,
+                            .stop_at = 0.95};
+    std::FILE* log = std::tmpfile();
+    const TrainingResult result = train(model, *task, options, log);
+    std::fclose(log);
+    INFO("exact match " << result.final_evaluation.exact_match << " after " << result.steps);
+    REQUIRE(result.final_evaluation.exact_match >= 0.95);
+    REQUIRE(result.final_evaluation.token_accuracy >= 0.98);
+    REQUIRE(result.losses.front().second > 5 * result.losses.back().second);
+    ag::set_num_threads(2);
+}
+
+TEST_CASE("training rejects bad options and a missing checkpoint", "[demo][training]") {
+    const auto task = make_sequence_task("copy", {.min_length = 2, .max_length = 2});
+    ag::nn::Transformer model({.d_model = 8, .heads = 2, .d_ff = 8});
+    REQUIRE_THROWS_AS(train(model, *task, {.steps = 0}, stdout), ag::ValueError);
+    REQUIRE_THROWS_AS(train(model, *task, {.resume = true}, stdout), ag::ValueError);
+    const std::string missing =
+        (std::filesystem::temp_directory_path() / "attograd-no-such-checkpoint").string();
+    REQUIRE_THROWS_WITH(train(model, *task, {.checkpoint_path = missing, .resume = true}, stdout),
+                        Catch::Contains(missing));
+}
