@@ -2,6 +2,7 @@
 #include "core/autograd.h"
 
 #include <atomic>
+#include <cmath>
 
 #include "core/error.h"
 #include "core/ops/arithmetic.h"
@@ -10,9 +11,30 @@ namespace ag {
 
 namespace {
 thread_local bool grad_enabled = true;
+thread_local bool anomaly_detection = false;
+
+// Throws naming `op` if `t` holds a nan or an inf (anomaly mode only).
+void check_finite(const Tensor& t, const char* op, const std::string& what) {
+    const float* data = t.data();
+    for (int64_t i = 0; i < t.numel(); ++i) {
+        if (!std::isfinite(data[i])) {
+            throw Error(std::string("anomaly: '") + op + "' produced " +
+                        (std::isnan(data[i]) ? "nan" : "inf") + " in " + what + " of shape " +
+                        t.shape().to_string() + " (element " + std::to_string(i) + ")");
+        }
+    }
 }
+}  // namespace
 
 bool is_grad_enabled() { return grad_enabled; }
+
+bool is_anomaly_detection_enabled() { return anomaly_detection; }
+
+AnomalyModeGuard::AnomalyModeGuard(bool enabled) : previous_(anomaly_detection) {
+    anomaly_detection = enabled;
+}
+
+AnomalyModeGuard::~AnomalyModeGuard() { anomaly_detection = previous_; }
 
 NoGradGuard::NoGradGuard() : previous_(grad_enabled) { grad_enabled = false; }
 
@@ -44,6 +66,7 @@ Node::~Node() {
 
 Tensor record(const char* op, Tensor output, std::vector<Tensor> inputs,
               BackwardFunction backward) {
+    if (anomaly_detection) check_finite(output, op, "its output");
     if (!grad_enabled) return output;
     bool any_input_requires_grad = false;
     for (const Tensor& input : inputs) {
@@ -140,6 +163,10 @@ void run_backward(const Tensor& root, const Tensor& grad_root, bool retain_graph
             const Tensor& input = node.inputs[i];
             const Tensor& grad_input = grad_inputs[i];
             if (!input.defined() || !input.requires_grad() || !grad_input.defined()) continue;
+            if (anomaly_detection) {
+                check_finite(grad_input, node.op,
+                             "the gradient of its input " + std::to_string(i) + " in backward");
+            }
             if (grad_input.shape() != input.shape()) {
                 throw ShapeError(std::string("backward: '") + node.op +
                                  "' returned a gradient "

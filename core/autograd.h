@@ -60,6 +60,25 @@ void run_backward(const Tensor& root, const Tensor& grad_root, bool retain_graph
 /// the nodes that produced its inputs (so `root`'s node is last). Iterative depth-first search.
 std::vector<Node*> topological_order(Node* root);
 
+/// Whether anomaly detection is on for this thread (see AnomalyModeGuard).
+bool is_anomaly_detection_enabled();
+
+/// Turns anomaly detection on for this thread while it lives (torch.autograd.detect_anomaly):
+/// every op then checks its result, and backward every gradient it computes, for nan and inf,
+/// and throws Error naming the op that produced the first one, e.g.
+/// "anomaly: 'log' produced nan in its output of shape [3]". It costs a pass over every
+/// tensor, so it is for finding where a training run goes wrong, not for everyday use.
+class AnomalyModeGuard {
+public:
+    explicit AnomalyModeGuard(bool enabled = true);
+    ~AnomalyModeGuard();
+    AnomalyModeGuard(const AnomalyModeGuard&) = delete;
+    AnomalyModeGuard& operator=(const AnomalyModeGuard&) = delete;
+
+private:
+    bool previous_;
+};
+
 /// Whether ops record graph nodes on this thread (true unless a NoGradGuard is alive).
 bool is_grad_enabled();
 

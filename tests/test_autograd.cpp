@@ -155,3 +155,21 @@ TEST_CASE("topological_order lists each node once, producers before consumers", 
     REQUIRE(order[1] == c.grad_fn().get());
     REQUIRE(order[2] == d.grad_fn().get());
 }
+
+TEST_CASE("anomaly mode names the op that first produces nan or inf", "[autograd][anomaly]") {
+    Tensor x = from_vector({1.0f, -1.0f}, {2}, true);
+    {
+        AnomalyModeGuard anomaly;
+        REQUIRE(is_anomaly_detection_enabled());
+        REQUIRE_THROWS_WITH(log(x),
+                            "anomaly: 'log' produced nan in its output of shape [2] "
+                            "(element 1)");
+        // Forward finite, backward not: d sqrt(x)/dx = 1 / (2 sqrt(x)) is inf at 0.
+        Tensor zero = zeros({1}, true);
+        const Tensor y = sum(sqrt(zero));
+        REQUIRE_THROWS_WITH(y.backward(), Catch::StartsWith("anomaly: 'sqrt' produced inf in the "
+                                                            "gradient of its input 0"));
+    }
+    REQUIRE_FALSE(is_anomaly_detection_enabled());
+    REQUIRE(std::isnan(log(x).at({1})));  // off: IEEE results, as in PyTorch
+}
