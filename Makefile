@@ -6,13 +6,14 @@ JOBS ?= $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
 CMAKE_ARGS ?=
 DEPS := scripts/install-deps.sh
 
-.PHONY: help demo test test-asan bench build clean format
+.PHONY: help demo test test-asan bench docs build clean format
 
 help:
 	@echo "make demo       build and train the reverse demo, then draw what it learned"
 	@echo "make test       build and run the whole test suite (CTest + Catch2)"
 	@echo "make test-asan  the test suite under AddressSanitizer + UBSan (clang)"
 	@echo "make bench      build and run the benchmarks (Google Benchmark)"
+	@echo "make docs       build the tutorial site and API reference into build/docs/html"
 	@echo "make build      configure and build the release preset"
 	@echo "make format     clang-format every C++ source"
 	@echo "make clean      remove build/"
@@ -49,6 +50,12 @@ bench:
 	cmake --build --preset release --parallel $(JOBS) --target bench_autograd bench_gemm
 	./build/release/bench/bench_autograd
 	./build/release/bench/bench_gemm
+
+docs:
+	@$(DEPS) docs
+	cmake --preset release $(CMAKE_ARGS)
+	cmake --build --preset release --parallel $(JOBS) --target docs
+	@echo "Open build/docs/html/index.html in a browser (it works offline)."
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cpp')

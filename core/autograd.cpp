@@ -64,6 +64,7 @@ Node::~Node() {
     }  // `node` dies here with no inputs left, so its destructor does not recurse.
 }
 
+//! [record]
 Tensor record(const char* op, Tensor output, std::vector<Tensor> inputs,
               BackwardFunction backward) {
     if (anomaly_detection) check_finite(output, op, "its output");
@@ -82,7 +83,9 @@ Tensor record(const char* op, Tensor output, std::vector<Tensor> inputs,
     output.impl()->requires_grad = true;
     return output;
 }
+//! [record]
 
+//! [topological_order]
 std::vector<Node*> topological_order(Node* root) {
     // Depth-first search with an explicit stack of (node, index of the next input to visit).
     // A node is appended after all its inputs' nodes: post-order is a topological order.
@@ -107,6 +110,7 @@ std::vector<Node*> topological_order(Node* root) {
     }
     return order;
 }
+//! [topological_order]
 
 namespace {
 
@@ -140,6 +144,7 @@ void run_backward(const Tensor& root, const Tensor& grad_root, bool retain_graph
     for (Node* node : order) node->grad_output = Tensor();  // left over if a backward threw
     root.grad_fn()->grad_output = grad_root;
 
+    //! [reverse_walk]
     // Reverse topological order: a node runs only after every op that used its output has
     // passed its share of the gradient back (the sum rule for a tensor used twice).
     for (auto it = order.rbegin(); it != order.rend(); ++it) {
@@ -181,6 +186,7 @@ void run_backward(const Tensor& root, const Tensor& grad_root, bool retain_graph
             }
         }
     }
+    //! [reverse_walk]
 }
 
 }  // namespace ag

@@ -70,6 +70,8 @@ bool is_anomaly_detection_enabled();
 /// tensor, so it is for finding where a training run goes wrong, not for everyday use.
 class AnomalyModeGuard {
 public:
+    /// Sets anomaly detection to `enabled` until the guard is destroyed, which restores the
+    /// previous setting.
     explicit AnomalyModeGuard(bool enabled = true);
     ~AnomalyModeGuard();
     AnomalyModeGuard(const AnomalyModeGuard&) = delete;

@@ -43,6 +43,7 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
         const Tensor analytic = x[k].grad().defined() ? x[k].grad() : zeros(x[k].shape());
         float* element = x[k].data();
         for (int64_t i = 0; i < x[k].numel(); ++i) {
+            //! [central_difference]
             const float saved = element[i];
             element[i] = saved + options.eps;
             const double plus = weighted_sum(f(x), weights);
@@ -50,6 +51,7 @@ GradcheckResult gradcheck(const std::function<Tensor(const std::vector<Tensor>&)
             const double minus = weighted_sum(f(x), weights);
             element[i] = saved;
             const double numeric = (plus - minus) / (2.0 * options.eps);
+            //! [central_difference]
             const double error = std::abs(analytic.data()[i] - numeric);
             const double tolerance = options.atol + options.rtol * std::abs(numeric);
             const double excess =

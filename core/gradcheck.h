@@ -29,6 +29,7 @@ struct GradcheckResult {
     bool passed = true;          ///< every gradient element within tolerance
     double max_abs_error = 0.0;  ///< the largest |analytic - numeric| seen
     std::string report;          ///< the worst element's input, index and both values
+    /// `passed`, so a result can be tested directly: `REQUIRE(gradcheck(f, inputs))`.
     explicit operator bool() const { return passed; }
 };
 

@@ -25,10 +25,15 @@ public:
     /// A 1-d index tensor holding `values`.
     explicit IndexTensor(std::vector<int64_t> values);
 
+    /// The shape, e.g. [B, S] for a batch of token ids.
     const Shape& shape() const { return shape_; }
+    /// The number of indices.
     int64_t numel() const { return static_cast<int64_t>(values_.size()); }
+    /// The indices, row-major, read-only.
     const int64_t* data() const { return values_.data(); }
+    /// The indices, row-major, writable.
     int64_t* data() { return values_.data(); }
+    /// The indices, row-major, as a vector.
     const std::vector<int64_t>& values() const { return values_; }
     /// The index at a multi-index, e.g. ids.at({b, t}). Throws IndexError when out of range.
     int64_t at(std::initializer_list<int64_t> index) const;

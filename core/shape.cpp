@@ -44,6 +44,7 @@ std::string Shape::to_string() const {
     return text + "]";
 }
 
+//! [broadcast_shapes]
 Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op) {
     if (a == b) return a;
     const int64_t rank = std::max(a.rank(), b.rank());
@@ -61,6 +62,7 @@ Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op) {
     }
     return Shape(std::move(sizes));
 }
+//! [broadcast_shapes]
 
 int64_t normalize_dim(int64_t dim, int64_t rank, std::string_view op) {
     if (dim < -rank || dim >= rank) {

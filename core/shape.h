@@ -41,6 +41,7 @@ public:
     /// "[2,3]"; "[]" for a scalar.
     std::string to_string() const;
 
+    /// Whether two shapes have the same sizes ([2,3] == [2,3]; [3] != [1,3]).
     friend bool operator==(const Shape& a, const Shape& b) { return a.sizes_ == b.sizes_; }
 
 private:

@@ -34,8 +34,11 @@ public:
     Storage(const Storage&) = delete;
     Storage& operator=(const Storage&) = delete;
 
+    /// The first element of the buffer.
     float* data() { return data_; }
+    /// The first element of the buffer, read-only.
     const float* data() const { return data_; }
+    /// The number of floats in the buffer.
     int64_t size() const { return size_; }
 
 private:
@@ -122,14 +125,15 @@ private:
 
 /// What a Tensor handle points to. See the top of this file.
 struct TensorImpl {
-    Shape shape;
-    std::shared_ptr<Storage> storage;
-    bool requires_grad = false;
-    Tensor grad;                    // accumulated gradient of a leaf
-    std::shared_ptr<Node> grad_fn;  // the op that made this tensor; null for a leaf
+    Shape shape;                       ///< the dimensions
+    std::shared_ptr<Storage> storage;  ///< the elements, row-major, shared by reshapes
+    bool requires_grad = false;        ///< whether gradients flow to this tensor
+    Tensor grad;                       ///< accumulated gradient of a leaf
+    std::shared_ptr<Node> grad_fn;     ///< the op that made this tensor; null for a leaf
 };
 
 // The accessors on every hot path, inline: a check that the tensor is defined, then a load.
+/// Throws Error ("Tensor: use of an undefined tensor"): the cold path of the accessors below.
 [[noreturn]] void throw_undefined_tensor();
 inline const Shape& Tensor::shape() const {
     if (!impl_) throw_undefined_tensor();

@@ -9,6 +9,7 @@
 
 namespace ag::nn {
 
+//! [causal_mask]
 Tensor causal_mask(int64_t size) {
     if (size < 0) throw ValueError("causal_mask: negative size " + std::to_string(size));
     Tensor mask = zeros({size, size});
@@ -17,7 +18,9 @@ Tensor causal_mask(int64_t size) {
     }
     return mask;
 }
+//! [causal_mask]
 
+//! [padding_mask]
 Tensor padding_mask(const IndexTensor& ids, int64_t pad_id) {
     if (ids.shape().rank() != 2) {
         throw ShapeError("padding_mask: ids must be [B, S], got " + ids.shape().to_string());
@@ -26,6 +29,7 @@ Tensor padding_mask(const IndexTensor& ids, int64_t pad_id) {
     for (int64_t i = 0; i < ids.numel(); ++i) mask.data()[i] = ids.data()[i] == pad_id ? 1 : 0;
     return mask;
 }
+//! [padding_mask]
 
 Tensor padding_mask(const std::vector<int64_t>& lengths, int64_t max_length) {
     const int64_t batch = static_cast<int64_t>(lengths.size());
@@ -58,6 +62,7 @@ AttentionOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, c
                          k.shape().to_string() + ", v " + v.shape().to_string() +
                          ": need q [..., Tq, Dk], k [..., Tk, Dk], v [..., Tk, Dv]");
     }
+    //! [scaled_dot_product_attention]
     const float scale = 1.0f / std::sqrt(static_cast<float>(q.size(-1)));
     // scores [..., Tq, Tk] = q k^T / sqrt(d_k)
     Tensor scores = matmul(q * scale, transpose(k, -2, -1));
@@ -65,6 +70,7 @@ AttentionOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, c
     const Tensor weights = softmax(scores, -1);
     const Tensor dropped = dropout(weights, dropout_p, training);
     return {matmul(dropped, v), weights};
+    //! [scaled_dot_product_attention]
 }
 
 SelfAttention::SelfAttention(int64_t d_model, int64_t head_dim, Generator& generator)
@@ -77,11 +83,13 @@ SelfAttention::SelfAttention(int64_t d_model, int64_t head_dim, Generator& gener
 }
 
 Tensor SelfAttention::forward(const Tensor& x, const Tensor& mask) {
+    //! [self_attention_forward]
     // Q = X W_Q, K = X W_K, V = X W_V: three views of the same tokens.
     AttentionOutput attention =
         scaled_dot_product_attention(query.forward(x), key.forward(x), value.forward(x), mask);
     attention_weights_ = attention.weights.detach();
     return attention.output;
+    //! [self_attention_forward]
 }
 
 void KeyValueCache::select(const IndexTensor& rows) {
@@ -109,10 +117,12 @@ MultiHeadAttention::MultiHeadAttention(int64_t d_model, int64_t heads, float dro
     register_module("output", output);
 }
 
+//! [split_heads]
 Tensor MultiHeadAttention::split_heads(const Tensor& x) const {
     // [B, T, D] -> [B, T, H, Dh] -> [B, H, T, Dh]: each head sees its own Dh-wide slice.
     return transpose(reshape(x, {x.size(0), x.size(1), heads, head_dim}), 1, 2);
 }
+//! [split_heads]
 
 Tensor MultiHeadAttention::forward(const Tensor& query_input, const Tensor& key_value,
                                    const Tensor& mask, KeyValueCache* cache) {
@@ -123,8 +133,10 @@ Tensor MultiHeadAttention::forward(const Tensor& query_input, const Tensor& key_
                          " and key/value " + key_value.shape().to_string() + ": need [B, T, " +
                          std::to_string(d_model) + "] with the same B");
     }
+    //! [project_queries]
     const Tensor q = split_heads(query.forward(query_input));  // [B, H, Tq, Dh]
     Tensor k, v;                                               // [B, H, Tk, Dh]
+    //! [project_queries]
     if (cache != nullptr && cache->is_static && cache->keys.defined()) {
         k = cache->keys;  // cross-attention: the encoder's keys and values do not change
         v = cache->values;
@@ -140,6 +152,7 @@ Tensor MultiHeadAttention::forward(const Tensor& query_input, const Tensor& key_
             cache->values = v;
         }
     }
+    //! [merge_heads]
     // A mask [B, Tq, Tk] gets a heads dimension: [B, 1, Tq, Tk].
     const Tensor head_mask = mask.defined() && mask.rank() == 3 ? unsqueeze(mask, 1) : mask;
     AttentionOutput attention =
@@ -149,6 +162,7 @@ Tensor MultiHeadAttention::forward(const Tensor& query_input, const Tensor& key_
     const Tensor merged = reshape(transpose(attention.output, 1, 2),
                                   {query_input.size(0), query_input.size(1), d_model});
     return output.forward(merged);
+    //! [merge_heads]
 }
 
 }  // namespace ag::nn

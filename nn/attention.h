@@ -65,13 +65,18 @@ AttentionOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, c
 /// Children: "query", "key", "value", each Linear(d_model -> head_dim).
 class SelfAttention : public Module {
 public:
+    /// A head reading d_model-wide tokens and attending in head_dim dimensions; weights drawn
+    /// from `generator`. Throws ValueError for sizes <= 0.
     SelfAttention(int64_t d_model, int64_t head_dim, Generator& generator = default_generator());
     /// x [B, T, d_model] -> [B, T, head_dim]. `mask` broadcasts to [B, T, T].
     Tensor forward(const Tensor& x, const Tensor& mask = Tensor());
     /// The weights of the last forward, [B, T, T] (detached from the graph).
     const Tensor& attention_weights() const { return attention_weights_; }
 
+    ///@{
+    /// W_Q, W_K, W_V: d_model -> head_dim.
     Linear query, key, value;
+    ///@}
 
 private:
     Tensor attention_weights_;
@@ -80,8 +85,8 @@ private:
 /// The keys and values a decoder has already computed, so that decoding one more token costs
 /// one step instead of re-running the whole prefix. `keys`/`values` are [B, H, t, Dh].
 struct KeyValueCache {
-    Tensor keys;
-    Tensor values;
+    Tensor keys;    ///< [B, H, t, Dh], or undefined before the first step
+    Tensor values;  ///< [B, H, t, Dh], or undefined before the first step
     /// True for cross-attention: keys and values come from the encoder's output, computed on
     /// the first step and reused unchanged. False for self-attention: each step appends.
     bool is_static = false;
@@ -105,10 +110,13 @@ public:
     /// The weights of the last forward, [B, H, Tq, Tk] (detached), for drawing heatmaps.
     const Tensor& attention_weights() const { return attention_weights_; }
 
+    ///@{
+    /// W_Q, W_K, W_V (all heads at once) and W_O: d_model -> d_model.
     Linear query, key, value, output;
-    int64_t heads;
-    int64_t head_dim;
-    float dropout_p;
+    ///@}
+    int64_t heads;     ///< H
+    int64_t head_dim;  ///< Dh = d_model / H
+    float dropout_p;   ///< dropout on the attention weights while training
 
 private:
     Tensor split_heads(const Tensor& x) const;  // [B, T, D] -> [B, H, T, Dh]

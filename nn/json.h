@@ -65,13 +65,17 @@ public:
     /// number syntax (parse() checks it).
     static Value number_literal(std::string text);
 
+    /// Which of the six kinds this value is.
     Kind kind() const { return kind_; }
+    ///@{
+    /// Whether this value is of that kind.
     bool is_null() const { return kind_ == Kind::Null; }
     bool is_bool() const { return kind_ == Kind::Bool; }
     bool is_number() const { return kind_ == Kind::Number; }
     bool is_string() const { return kind_ == Kind::String; }
     bool is_array() const { return kind_ == Kind::Array; }
     bool is_object() const { return kind_ == Kind::Object; }
+    ///@}
 
     /// The boolean. Throws ValueError if this is not a boolean.
     bool as_bool() const;

@@ -50,7 +50,7 @@ public:
 
     Tensor weight;  ///< [dim]
     Tensor bias;    ///< [dim]
-    float eps;
+    float eps;      ///< added to the variance before the square root
 };
 
 /// Dropout with probability p while training; the identity in evaluation mode.
@@ -61,7 +61,7 @@ public:
     /// Same shape as x. Draws its mask from this thread's default generator.
     Tensor forward(const Tensor& x) const;
 
-    float p;
+    float p;  ///< the probability of zeroing each element while training
 };
 
 /// The activation between the two layers of a FeedForward block.
@@ -73,15 +73,17 @@ enum class Activation { Relu, Gelu };
 /// Children: "expand" (d_model -> d_ff) and "contract" (d_ff -> d_model).
 class FeedForward : public Module {
 public:
+    /// The two layers d_model -> d_ff -> d_model, with `activation` and dropout `dropout`
+    /// between them, initialized from `generator`. Throws ValueError for sizes <= 0.
     FeedForward(int64_t d_model, int64_t d_ff, Activation activation = Activation::Relu,
                 float dropout = 0.0f, Generator& generator = default_generator());
     /// x [..., d_model] -> [..., d_model].
     Tensor forward(const Tensor& x) const;
 
-    Linear expand;
-    Linear contract;
-    Dropout dropout;
-    Activation activation;
+    Linear expand;          ///< W1, b1: d_model -> d_ff
+    Linear contract;        ///< W2, b2: d_ff -> d_model
+    Dropout dropout;        ///< applied to the activated hidden layer
+    Activation activation;  ///< ReLU (the paper) or GELU
 };
 
 }  // namespace ag::nn

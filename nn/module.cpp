@@ -84,8 +84,10 @@ void Module::replace_parameter(const std::string& name, const Tensor& tensor) {
     throw ValueError("Module::replace_parameter: no parameter '" + name + "'");
 }
 
+//! [set_requires_grad]
 void Module::set_requires_grad(bool requires_grad) {
     for (Tensor& t : parameters()) t.set_requires_grad(requires_grad);
 }
+//! [set_requires_grad]
 
 }  // namespace ag::nn

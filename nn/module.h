@@ -97,8 +97,11 @@ public:
     size_t size() const { return modules_.size(); }
     /// The module at `index` (unchecked, as std::vector::operator[]).
     M& operator[](size_t index) { return *modules_[index]; }
+    /// The module at `index`, read-only (unchecked).
     const M& operator[](size_t index) const { return *modules_[index]; }
+    /// Iterators over the owning pointers, for `for (auto& layer : layers) layer->forward(...)`.
     auto begin() { return modules_.begin(); }
+    /// The end of the range begin() starts.
     auto end() { return modules_.end(); }
 
 private:

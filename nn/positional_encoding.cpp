@@ -14,6 +14,7 @@ Tensor sinusoidal_positions(int64_t max_length, int64_t d_model) {
                          std::to_string(max_length) + " x " + std::to_string(d_model));
     }
     Tensor table({max_length, d_model});
+    //! [sinusoids]
     for (int64_t pos = 0; pos < max_length; ++pos) {
         for (int64_t i = 0; i < d_model; i += 2) {
             // 1 / 10000^(i / d_model), computed in double for the long wavelengths.
@@ -27,6 +28,7 @@ Tensor sinusoidal_positions(int64_t max_length, int64_t d_model) {
         }
     }
     return table;
+    //! [sinusoids]
 }
 
 PositionalEncoding::PositionalEncoding(int64_t d_model, int64_t max_length, bool learned,

@@ -27,14 +27,16 @@ Tensor sinusoidal_positions(int64_t max_length, int64_t d_model);
 /// [max_length, D] drawn from N(0, 0.02^2).
 class PositionalEncoding : public Module {
 public:
+    /// Positions 0..max_length-1 for vectors of d_model numbers; `learned` makes the table a
+    /// parameter, `dropout` is applied to the sum. Throws ValueError for sizes <= 0.
     PositionalEncoding(int64_t d_model, int64_t max_length, bool learned = false,
                        float dropout = 0.0f, Generator& generator = default_generator());
     /// x [B, T, D] with its first token at position `start` (non-zero when decoding one token
     /// at a time). Throws ShapeError if D differs or start + T exceeds max_length.
     Tensor forward(const Tensor& x, int64_t start = 0);
 
-    Tensor table;  ///< [max_length, d_model]
-    Dropout dropout;
+    Tensor table;     ///< [max_length, d_model]
+    Dropout dropout;  ///< applied to x + positions
 };
 
 }  // namespace ag::nn

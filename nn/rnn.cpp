@@ -43,6 +43,7 @@ Tensor AdditiveAttention::project_keys(const Tensor& states) { return key.forwar
 Tensor AdditiveAttention::forward(const Tensor& s, const Tensor& keys, const Tensor& states,
                                   const Tensor& mask, Tensor* weights) {
     const int64_t batch = keys.size(0), length = keys.size(1);
+    //! [additive_attention]
     // score_j = v^T tanh(W_q s + W_k h_j): [B, 1, A] + [B, S, A] -> [B, S, 1] -> [B, 1, S]
     const Tensor hidden = tanh(unsqueeze(query.forward(s), 1) + keys);
     Tensor scores = reshape(score.forward(hidden), {batch, 1, length});
@@ -51,6 +52,7 @@ Tensor AdditiveAttention::forward(const Tensor& s, const Tensor& keys, const Ten
     if (weights != nullptr) *weights = reshape(alpha, {batch, length});
     // c = sum_j alpha_j h_j: [B, 1, S] x [B, S, 2H] -> [B, 2H]
     return reshape(matmul(alpha, states), {batch, states.size(2)});
+    //! [additive_attention]
 }
 
 namespace {

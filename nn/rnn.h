@@ -35,12 +35,18 @@ namespace ag::nn {
 /// Children: "input" (Linear in -> 3H, rows r, z, n) and "hidden" (Linear H -> 3H).
 class GRUCell : public Module {
 public:
+    /// A cell reading vectors of input_size numbers into a state of hidden_size numbers,
+    /// weights drawn from `generator`. Throws ValueError for sizes <= 0.
     GRUCell(int64_t input_size, int64_t hidden_size, Generator& generator = default_generator());
     /// x [B, input_size] and h [B, H] -> h' [B, H]. Throws ShapeError on other shapes.
     Tensor forward(const Tensor& x, const Tensor& h);
 
+    ///@{
+    /// The input (W_i*, b_i*: input_size -> 3H) and hidden (W_h*, b_h*: H -> 3H) projections,
+    /// each with rows for r, z, n.
     Linear input, hidden;
-    int64_t hidden_size;
+    ///@}
+    int64_t hidden_size;  ///< H
 };
 
 /// score_j = v^T tanh(W_q s + W_k h_j), then softmax and the weighted sum of the h_j.
@@ -48,6 +54,8 @@ public:
 /// "score" (Linear A -> 1, no bias: the vector v).
 class AdditiveAttention : public Module {
 public:
+    /// Attention from decoder states of decoder_size over encoder states of encoder_size,
+    /// through a hidden layer of attention_size (A). Throws ValueError for sizes <= 0.
     AdditiveAttention(int64_t decoder_size, int64_t encoder_size, int64_t attention_size,
                       Generator& generator = default_generator());
     /// W_k h_j for every encoder state, computed once per source: states [B, S, encoder_size]
@@ -59,18 +67,21 @@ public:
     Tensor forward(const Tensor& s, const Tensor& keys, const Tensor& states, const Tensor& mask,
                    Tensor* weights = nullptr);
 
+    ///@{
+    /// W_q (decoder_size -> A), W_k (encoder_size -> A) and v (A -> 1).
     Linear query, key, score;
+    ///@}
 };
 
 /// The sizes of an RnnSeq2Seq, as a plain struct.
 struct RnnSeq2SeqConfig {
-    int64_t source_vocabulary = 32;
-    int64_t target_vocabulary = 32;
-    int64_t embedding_size = 64;
-    int64_t hidden_size = 128;     ///< H of each GRU; encoder states are 2H wide
-    int64_t attention_size = 128;  ///< A, the width of the additive attention's hidden layer
-    int64_t pad_id = 0;            ///< padding in the source is skipped and masked; -1 for none
-    uint64_t seed = 0;
+    int64_t source_vocabulary = 32;  ///< token ids of the source are in [0, this)
+    int64_t target_vocabulary = 32;  ///< V: token ids of the target are in [0, this)
+    int64_t embedding_size = 64;     ///< width of the token embeddings
+    int64_t hidden_size = 128;       ///< H of each GRU; encoder states are 2H wide
+    int64_t attention_size = 128;    ///< A, the width of the additive attention's hidden layer
+    int64_t pad_id = 0;              ///< padding in the source is skipped and masked; -1 for none
+    uint64_t seed = 0;               ///< seeds the initial weights
 };
 
 /// The bidirectional-GRU encoder and attentive GRU decoder above, behind the same Seq2SeqModel
@@ -89,6 +100,7 @@ public:
     /// The attention weights of the last forward(), [B, T, S] (detached), for heatmaps.
     const Tensor& attention_weights() const { return attention_weights_; }
 
+    /// The sizes the model was built with.
     const RnnSeq2SeqConfig& config() const { return config_; }
 
 private:
@@ -96,11 +108,17 @@ private:
     Generator generator_;
 
 public:
+    ///@{
+    /// Token embeddings of the source and of the target: [V, embedding_size] each.
     Embedding source_embedding, target_embedding;
+    ///@}
+    ///@{
+    /// The GRUs: the encoder's left-to-right and right-to-left passes, and the decoder.
     GRUCell encoder_forward, encoder_backward, decoder;
-    Linear bridge;
-    AdditiveAttention attention;
-    Linear output;
+    ///@}
+    Linear bridge;                ///< initial decoder state from the backward encoder's last state
+    AdditiveAttention attention;  ///< the decoder's attention over the encoder states
+    Linear output;                ///< logits from [s_i; c_i]: 3H -> V
 
 private:
     Tensor attention_weights_;

@@ -24,6 +24,7 @@ EncoderLayer::EncoderLayer(const TransformerConfig& config, Generator& generator
     register_module("dropout", dropout);
 }
 
+//! [encoder_layer]
 Tensor EncoderLayer::forward(const Tensor& x, const Tensor& mask) {
     if (norm_first) {  // x = x + Sublayer(LayerNorm(x))
         const Tensor h = norm1.forward(x);
@@ -34,6 +35,7 @@ Tensor EncoderLayer::forward(const Tensor& x, const Tensor& mask) {
     const Tensor attended = norm1.forward(x + dropout.forward(self_attention.forward(x, x, mask)));
     return norm2.forward(attended + dropout.forward(feed_forward.forward(attended)));
 }
+//! [encoder_layer]
 
 DecoderLayer::DecoderLayer(const TransformerConfig& config, Generator& generator)
     : self_attention(config.d_model, config.heads, config.dropout, generator),
@@ -63,11 +65,13 @@ Tensor DecoderLayer::forward(const Tensor& y, const Tensor& memory, const Tensor
                                                                      memory_mask, cross_cache));
         return c + dropout.forward(feed_forward.forward(norm3.forward(c)));
     }
+    //! [decoder_layer_post_norm]
     const Tensor a =
         norm1.forward(y + dropout.forward(self_attention.forward(y, y, self_mask, self_cache)));
     const Tensor c = norm2.forward(
         a + dropout.forward(cross_attention.forward(a, memory, memory_mask, cross_cache)));
     return norm3.forward(c + dropout.forward(feed_forward.forward(c)));
+    //! [decoder_layer_post_norm]
 }
 
 // ---- stacks --------------------------------------------------------------------------------
@@ -171,11 +175,13 @@ Transformer::Transformer(const TransformerConfig& config)
     }
 }
 
+//! [embed]
 Tensor Transformer::embed(const Embedding& table, const IndexTensor& ids, int64_t start) {
     // The paper multiplies embeddings by sqrt(D) so they are not drowned by the positions.
     const float scale = std::sqrt(static_cast<float>(config_.d_model));
     return positions.forward(table.forward(ids) * scale, start);
 }
+//! [embed]
 
 Tensor Transformer::encode(const IndexTensor& source) {
     if (source.shape().rank() != 2) {
@@ -193,6 +199,7 @@ Tensor Transformer::forward(const IndexTensor& source, const IndexTensor& target
                          " and target " + target_input.shape().to_string() +
                          ": need [B, S] and [B, T] with the same B");
     }
+    //! [transformer_forward]
     const Tensor memory = encode(source);
     const bool padded = config_.pad_id >= 0;
     const Tensor memory_mask = padded ? padding_mask(source, config_.pad_id) : Tensor();
@@ -204,6 +211,7 @@ Tensor Transformer::forward(const IndexTensor& source, const IndexTensor& target
     const Tensor hidden =
         decoder.forward(embed(target_embedding, target_input, 0), memory, self_mask, memory_mask);
     return output.forward(hidden);
+    //! [transformer_forward]
 }
 
 std::unique_ptr<DecoderState> Transformer::start_decoding(const IndexTensor& source) {

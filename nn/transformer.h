@@ -27,18 +27,18 @@ namespace ag::nn {
 /// The sizes and choices of a Transformer, as a plain struct:
 /// `TransformerConfig{.d_model = 128, .heads = 4}`.
 struct TransformerConfig {
-    int64_t source_vocabulary = 32;
-    int64_t target_vocabulary = 32;
-    int64_t d_model = 128;  ///< D, the width of every token vector
-    int64_t heads = 4;      ///< H; D / H is each head's width
-    int64_t encoder_layers = 2;
-    int64_t decoder_layers = 2;
-    int64_t d_ff = 512;  ///< width of the feed-forward hidden layer
-    float dropout = 0.1f;
-    Activation activation = Activation::Relu;
-    bool norm_first = false;   ///< pre-norm instead of the paper's post-norm
-    int64_t max_length = 256;  ///< longest sequence the positional encoding covers
-    bool learned_positions = false;
+    int64_t source_vocabulary = 32;  ///< token ids of the source are in [0, this)
+    int64_t target_vocabulary = 32;  ///< V: token ids of the target are in [0, this)
+    int64_t d_model = 128;           ///< D, the width of every token vector
+    int64_t heads = 4;               ///< H; D / H is each head's width
+    int64_t encoder_layers = 2;      ///< N of the encoder stack
+    int64_t decoder_layers = 2;      ///< N of the decoder stack
+    int64_t d_ff = 512;              ///< width of the feed-forward hidden layer
+    float dropout = 0.1f;  ///< on positions, sub-layer outputs, attention weights, feed-forward
+    Activation activation = Activation::Relu;  ///< of the feed-forward hidden layer
+    bool norm_first = false;                   ///< pre-norm instead of the paper's post-norm
+    int64_t max_length = 256;                  ///< longest sequence the positional encoding covers
+    bool learned_positions = false;     ///< a learned position table instead of the sinusoids
     bool tie_output_embedding = false;  ///< output projection shares the target embedding
     int64_t pad_id = 0;                 ///< token id treated as padding (masked); -1 for none
     uint64_t seed = 0;                  ///< seeds the initial weights
@@ -48,21 +48,26 @@ struct TransformerConfig {
 /// Children: "self_attention", "feed_forward", "norm1", "norm2".
 class EncoderLayer : public Module {
 public:
+    /// A layer of config.d_model, config.heads and config.d_ff, weights drawn from `generator`.
     EncoderLayer(const TransformerConfig& config, Generator& generator);
     /// x [B, S, D] -> [B, S, D]; `mask` (e.g. padding [B, 1, S]) hides keys.
     Tensor forward(const Tensor& x, const Tensor& mask = Tensor());
 
-    MultiHeadAttention self_attention;
-    FeedForward feed_forward;
+    MultiHeadAttention self_attention;  ///< every source token attends to every other
+    FeedForward feed_forward;           ///< the position-wise two-layer network
+    ///@{
+    /// The layer norms around self-attention (norm1) and feed-forward (norm2).
     LayerNorm norm1, norm2;
-    Dropout dropout;
-    bool norm_first;
+    ///@}
+    Dropout dropout;  ///< on each sub-layer's output, before the residual sum
+    bool norm_first;  ///< pre-norm (true) or post-norm (false)
 };
 
 /// Masked self-attention, cross-attention over the encoder's memory, then feed-forward.
 /// Children: "self_attention", "cross_attention", "feed_forward", "norm1", "norm2", "norm3".
 class DecoderLayer : public Module {
 public:
+    /// A layer of config.d_model, config.heads and config.d_ff, weights drawn from `generator`.
     DecoderLayer(const TransformerConfig& config, Generator& generator);
     /// y [B, T, D] and memory [B, S, D] -> [B, T, D]. `self_mask` hides future (and padded)
     /// target positions, `memory_mask` padded source positions. With caches, y holds only the
@@ -71,37 +76,42 @@ public:
                    const Tensor& memory_mask = Tensor(), KeyValueCache* self_cache = nullptr,
                    KeyValueCache* cross_cache = nullptr);
 
-    MultiHeadAttention self_attention;
-    MultiHeadAttention cross_attention;
-    FeedForward feed_forward;
+    MultiHeadAttention self_attention;   ///< masked: target position t sees positions <= t
+    MultiHeadAttention cross_attention;  ///< queries from the decoder, keys/values from memory
+    FeedForward feed_forward;            ///< the position-wise two-layer network
+    ///@{
+    /// The layer norms around self-attention, cross-attention and feed-forward.
     LayerNorm norm1, norm2, norm3;
-    Dropout dropout;
-    bool norm_first;
+    ///@}
+    Dropout dropout;  ///< on each sub-layer's output, before the residual sum
+    bool norm_first;  ///< pre-norm (true) or post-norm (false)
 };
 
 /// A stack of EncoderLayers and a final LayerNorm (as torch.nn.TransformerEncoder).
 /// Children: "layers", "norm".
 class Encoder : public Module {
 public:
+    /// config.encoder_layers layers, weights drawn from `generator`.
     Encoder(const TransformerConfig& config, Generator& generator);
     /// x [B, S, D] -> memory [B, S, D].
     Tensor forward(const Tensor& x, const Tensor& mask = Tensor());
 
-    ModuleList<EncoderLayer> layers;
-    LayerNorm norm;
+    ModuleList<EncoderLayer> layers;  ///< the N layers, in order
+    LayerNorm norm;                   ///< applied to the last layer's output
 };
 
 /// A stack of DecoderLayers and a final LayerNorm. Children: "layers", "norm".
 class Decoder : public Module {
 public:
+    /// config.decoder_layers layers, weights drawn from `generator`.
     Decoder(const TransformerConfig& config, Generator& generator);
     /// y [B, T, D] attending to memory [B, S, D] -> [B, T, D]. `caches`, when given, holds two
     /// KeyValueCaches per layer (self, cross).
     Tensor forward(const Tensor& y, const Tensor& memory, const Tensor& self_mask,
                    const Tensor& memory_mask, std::vector<KeyValueCache>* caches = nullptr);
 
-    ModuleList<DecoderLayer> layers;
-    LayerNorm norm;
+    ModuleList<DecoderLayer> layers;  ///< the N layers, in order
+    LayerNorm norm;                   ///< applied to the last layer's output
 };
 
 /// The full encoder-decoder Transformer. Children: "source_embedding", "target_embedding",
@@ -121,6 +131,7 @@ public:
     std::unique_ptr<DecoderState> start_decoding(const IndexTensor& source) override;
     Tensor decode_step(DecoderState& state, const IndexTensor& tokens) override;
 
+    /// The sizes and choices the model was built with.
     const TransformerConfig& config() const { return config_; }
 
 private:
@@ -128,11 +139,14 @@ private:
     Generator generator_;
 
 public:
+    ///@{
+    /// Token embeddings [V, D] of the source and of the target vocabularies.
     Embedding source_embedding, target_embedding;
-    PositionalEncoding positions;
-    Encoder encoder;
-    Decoder decoder;
-    Linear output;
+    ///@}
+    PositionalEncoding positions;  ///< added to both embeddings
+    Encoder encoder;               ///< source embeddings -> memory [B, S, D]
+    Decoder decoder;               ///< target embeddings and memory -> [B, T, D]
+    Linear output;                 ///< D -> V: the logits of the next token
 
 private:
     Tensor embed(const Embedding& table, const IndexTensor& ids, int64_t start);

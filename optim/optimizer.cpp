@@ -152,6 +152,7 @@ void Adam::update(Tensor& p, const Tensor& g, std::vector<Tensor>& buffers, int6
     float* m = buffers[0].data();
     float* v = buffers[1].data();
     const float lr = learning_rate();
+    //! [adam_update]
     // Bias corrections: m and v start at 0, so early averages are too small by these factors.
     const float correction1 = 1.0f - std::pow(beta1_, static_cast<float>(t));
     const float correction2 = 1.0f - std::pow(beta2_, static_cast<float>(t));
@@ -169,6 +170,7 @@ void Adam::update(Tensor& p, const Tensor& g, std::vector<Tensor>& buffers, int6
         const float denominator = std::sqrt(v[i]) / sqrt_correction2 + eps_;
         param[i] -= step_size * m[i] / denominator;
     }
+    //! [adam_update]
 }
 
 AdamW::AdamW(NamedTensors parameters, float learning_rate, float beta1, float beta2, float eps,

@@ -40,11 +40,13 @@ public:
     /// Forgets every parameter's gradient.
     void zero_grad();
 
+    /// The rate the next step() will use.
     float learning_rate() const { return learning_rate_; }
     /// Sets the rate of the next steps (schedules call this). Throws ValueError if negative.
     void set_learning_rate(float learning_rate);
     /// The number of steps taken so far.
     int64_t step_count() const { return step_count_; }
+    /// The parameters this optimizer updates, with their names.
     const NamedTensors& parameters() const { return parameters_; }
 
     /// Everything step() depends on besides the parameters, as named tensors:
@@ -98,13 +100,17 @@ protected:
     void update(Tensor& p, const Tensor& g, std::vector<Tensor>& buffers, int64_t t) override;
     std::vector<std::string> buffer_names() const override;
 
+    ///@{
+    /// The hyper-parameters given to the constructor.
     float beta1_, beta2_, eps_, weight_decay_;
-    bool decoupled_weight_decay_ = false;
+    ///@}
+    bool decoupled_weight_decay_ = false;  ///< AdamW's decay (true) or Adam's L2 term (false)
 };
 
 /// Adam with decoupled weight decay (torch.optim.AdamW).
 class AdamW : public Adam {
 public:
+    /// As Adam's constructor (and the same errors), with PyTorch's default decay of 0.01.
     AdamW(NamedTensors parameters, float learning_rate = 1e-3f, float beta1 = 0.9f,
           float beta2 = 0.999f, float eps = 1e-8f, float weight_decay = 1e-2f);
 };

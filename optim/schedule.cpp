@@ -16,11 +16,13 @@ WarmupInverseSqrtSchedule::WarmupInverseSqrtSchedule(float base, int64_t warmup)
     if (warmup < 1) throw ValueError("WarmupInverseSqrtSchedule: warmup must be >= 1");
 }
 
+//! [warmup_inverse_sqrt]
 float WarmupInverseSqrtSchedule::rate(int64_t step) const {
     const double t = static_cast<double>(std::max<int64_t>(step, 1));
     const double w = static_cast<double>(warmup_);
     return static_cast<float>(base_ * std::min(t / w, std::sqrt(w / t)));
 }
+//! [warmup_inverse_sqrt]
 
 WarmupCosineSchedule::WarmupCosineSchedule(float base, int64_t warmup, int64_t total, float minimum)
     : base_(base), warmup_(warmup), total_(total), minimum_(minimum) {
@@ -30,6 +32,7 @@ WarmupCosineSchedule::WarmupCosineSchedule(float base, int64_t warmup, int64_t t
     }
 }
 
+//! [warmup_cosine]
 float WarmupCosineSchedule::rate(int64_t step) const {
     if (step < warmup_) return base_ * static_cast<float>(step) / static_cast<float>(warmup_);
     const double progress = std::clamp(
@@ -37,5 +40,6 @@ float WarmupCosineSchedule::rate(int64_t step) const {
     return static_cast<float>(minimum_ + (base_ - minimum_) *
                                              (1.0 + std::cos(std::numbers::pi * progress)) / 2.0);
 }
+//! [warmup_cosine]
 
 }  // namespace ag::optim

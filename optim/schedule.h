@@ -33,6 +33,7 @@ public:
 /// lr(t) = base.
 class ConstantSchedule : public Schedule {
 public:
+    /// The rate `base` at every step.
     explicit ConstantSchedule(float base) : base_(base) {}
     float rate(int64_t step) const override;
 
@@ -43,6 +44,7 @@ private:
 /// lr(t) = base * min(t / warmup, sqrt(warmup / t)). Throws ValueError if warmup < 1.
 class WarmupInverseSqrtSchedule : public Schedule {
 public:
+    /// Peaks at `base` on step `warmup`.
     WarmupInverseSqrtSchedule(float base, int64_t warmup);
     float rate(int64_t step) const override;
 
@@ -55,6 +57,7 @@ private:
 /// Throws ValueError unless 0 <= warmup < total.
 class WarmupCosineSchedule : public Schedule {
 public:
+    /// Peaks at `base` on step `warmup`, reaches `minimum` on step `total`.
     WarmupCosineSchedule(float base, int64_t warmup, int64_t total, float minimum = 0.0f);
     float rate(int64_t step) const override;
 

@@ -30,17 +30,20 @@ enum class Transpose : bool { No = false, Yes = true };
 /// C is [m, n] with `ldc` >= n. When `beta` is 0, C is only written, never read (so it may hold
 /// NaN or uninitialized memory), as in BLAS.
 struct GemmArgs {
-    Transpose transpose_a = Transpose::No;
-    Transpose transpose_b = Transpose::No;
+    Transpose transpose_a = Transpose::No;  ///< op(A) = A, or A^T
+    Transpose transpose_b = Transpose::No;  ///< op(B) = B, or B^T
+    ///@{
+    /// The sizes: op(A) is [m, k], op(B) is [k, n], C is [m, n].
     int64_t m = 0, n = 0, k = 0;
-    float alpha = 1.0f;
-    const float* a = nullptr;
-    int64_t lda = 0;
-    const float* b = nullptr;
-    int64_t ldb = 0;
-    float beta = 0.0f;
-    float* c = nullptr;
-    int64_t ldc = 0;
+    ///@}
+    float alpha = 1.0f;        ///< scales op(A) op(B)
+    const float* a = nullptr;  ///< A's first element
+    int64_t lda = 0;           ///< floats between the starts of two rows of A as stored
+    const float* b = nullptr;  ///< B's first element
+    int64_t ldb = 0;           ///< floats between the starts of two rows of B as stored
+    float beta = 0.0f;         ///< scales the old C (0: C is only written)
+    float* c = nullptr;        ///< C's first element
+    int64_t ldc = 0;           ///< floats between the starts of two rows of C
 };
 
 /// The reference kernel: the obvious triple loop, accumulating each dot product in float.

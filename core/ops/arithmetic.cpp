@@ -21,6 +21,7 @@ Tensor sub(const Tensor& a, const Tensor& b) {
     });
 }
 
+//! [mul]
 Tensor mul(const Tensor& a, const Tensor& b) {
     Tensor out = detail::broadcast_map(a, b, "mul", [](float x, float y) { return x * y; });
     // d(a*b)/da = b and d(a*b)/db = a: each input's gradient needs the other input's values.
@@ -31,6 +32,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
                                                  b_needs ? sum_to(g * a, b.shape()) : Tensor()};
                   });
 }
+//! [mul]
 
 Tensor div(const Tensor& a, const Tensor& b) {
     Tensor out = detail::broadcast_map(a, b, "div", [](float x, float y) { return x / y; });

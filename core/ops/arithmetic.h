@@ -25,6 +25,7 @@ Tensor div(const Tensor& a, const Tensor& b);
 /// -a.
 Tensor neg(const Tensor& a);
 
+///@{
 /// Operators for the functions above; a float operand acts as a scalar tensor.
 Tensor operator+(const Tensor& a, const Tensor& b);
 Tensor operator-(const Tensor& a, const Tensor& b);
@@ -39,5 +40,6 @@ Tensor operator+(float a, const Tensor& b);
 Tensor operator-(float a, const Tensor& b);
 Tensor operator*(float a, const Tensor& b);
 Tensor operator/(float a, const Tensor& b);
+///@}
 
 }  // namespace ag

@@ -43,12 +43,14 @@ Tensor pow(const Tensor& x, float exponent) {
     });
 }
 
+//! [tanh]
 Tensor tanh(const Tensor& x) {
     Tensor y = map(x, [](float v) { return std::tanh(v); });
     return record("tanh", y, {x}, [y = y.detach()](const Tensor& g) {
         return std::vector<Tensor>{map2(g, y, [](float g, float y) { return g * (1 - y * y); })};
     });
 }
+//! [tanh]
 
 Tensor sigmoid(const Tensor& x) {
     // For x < 0, 1/(1+e^-x) would overflow e^-x; the equal form e^x/(1+e^x) does not.

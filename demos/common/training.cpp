@@ -116,10 +116,12 @@ Evaluation evaluate(ag::nn::Seq2SeqModel& model, const Task& task,
 TrainingResult train(ag::nn::Seq2SeqModel& model, const Task& task, const TrainingOptions& options,
                      std::FILE* out) {
     check(options);
+    //! [optimizer_and_schedule]
     ag::optim::Adam optimizer(model.named_parameters(), options.learning_rate);
     const ag::optim::WarmupCosineSchedule schedule(options.learning_rate,
                                                    std::min(options.warmup, options.steps - 1),
                                                    options.steps, 0.1f * options.learning_rate);
+    //! [optimizer_and_schedule]
     const std::vector<Example> held_out =
         held_out_examples(task, options.eval_examples, options.seed);
     const std::vector<ag::Tensor> parameters = model.parameters();
@@ -156,6 +158,7 @@ TrainingResult train(ag::nn::Seq2SeqModel& model, const Task& task, const Traini
         const Batch batch = make_batch(examples);
         ag::manual_seed(seed_for(options.seed, step, kDropoutPurpose));
 
+        //! [training_step]
         schedule.apply(optimizer);
         optimizer.zero_grad();
         const ag::Tensor logits = model.forward(batch.source, batch.target_input);
@@ -173,6 +176,7 @@ TrainingResult train(ag::nn::Seq2SeqModel& model, const Task& task, const Traini
         loss.backward();
         ag::optim::clip_grad_norm(parameters, options.clip_norm);
         optimizer.step();
+        //! [training_step]
         result.losses.emplace_back(step, loss_value);
         trained_tokens += batch.target_tokens;
         progress.update(step - start, loss_value,
