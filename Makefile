@@ -2,11 +2,13 @@
 # Each target first installs what is missing (scripts/install-deps.sh), then configures,
 # builds and runs. `make help` lists them.
 
+SHELL := /bin/bash
 JOBS ?= $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
+FUZZ_SECONDS ?= 60
 CMAKE_ARGS ?=
 DEPS := scripts/install-deps.sh
 
-.PHONY: help demo test test-asan bench docs build clean format
+.PHONY: help demo test test-asan bench docs fuzz build clean format
 
 help:
 	@echo "make demo       build and train the reverse demo, then draw what it learned"
@@ -14,6 +16,7 @@ help:
 	@echo "make test-asan  the test suite under AddressSanitizer + UBSan (clang)"
 	@echo "make bench      build and run the benchmarks (Google Benchmark)"
 	@echo "make docs       build the tutorial site and API reference into build/docs/html"
+	@echo "make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 60) from its corpus"
 	@echo "make build      configure and build the release preset"
 	@echo "make format     clang-format every C++ source"
 	@echo "make clean      remove build/"
@@ -56,6 +59,20 @@ docs:
 	cmake --preset release $(CMAKE_ARGS)
 	cmake --build --preset release --parallel $(JOBS) --target docs
 	@echo "Open build/docs/html/index.html in a browser (it works offline)."
+
+fuzz:
+	@$(DEPS) asan
+	cmake --preset fuzz $(CMAKE_ARGS)
+	cmake --build --preset fuzz --parallel $(JOBS) --target fuzz_checkpoint fuzz_flags
+	@for target in checkpoint flags; do \
+	  scratch=$$(mktemp -d); \
+	  echo "fuzzing $$target for $(FUZZ_SECONDS) s"; \
+	  ./build/fuzz/fuzz/fuzz_$$target -max_total_time=$(FUZZ_SECONDS) -timeout=10 \
+	    -print_final_stats=1 -artifact_prefix=build/fuzz/crash-$$target- \
+	    $$scratch fuzz/corpus/$$target 2>&1 | grep -E "^(stat::number_of_executed_units|stat::new_units_added|==|SUMMARY|Done)" ; \
+	  status=$${PIPESTATUS[0]}; rm -rf $$scratch; \
+	  if [ $$status -ne 0 ]; then echo "fuzz_$$target found a crash: see build/fuzz/crash-$$target-*"; exit 1; fi; \
+	done
 
 format:
 	clang-format -i $$(git ls-files '*.h' '*.cpp')

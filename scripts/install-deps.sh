@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a make target needs and the machine lacks, then gets out of the way.
 #
-#   scripts/install-deps.sh build|test|asan|bench|docs
+#   scripts/install-deps.sh build|test|asan|bench|docs|valgrind
 #
 # Debian/Ubuntu: apt-get (through sudo when not root). macOS: Homebrew. Anything already
 # present is left alone, so a second run installs nothing and prints nothing.
@@ -20,7 +20,9 @@ case "$target" in
                 /usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h:libopenblas-dev) ;;
   docs) needs=("${build_needs[@]}" doxygen:doxygen dot:graphviz
                /usr/share/javascript/mathjax/MathJax.js:libjs-mathjax) ;;
-  *) echo "install-deps.sh: unknown target '$target' (build|test|asan|bench|docs)" >&2; exit 2 ;;
+  valgrind) needs=(valgrind:valgrind) ;;
+  *) echo "install-deps.sh: unknown target '$target' (build|test|asan|bench|docs|valgrind)" >&2
+     exit 2 ;;
 esac
 
 if [[ "$(uname -s)" == Darwin ]]; then
