@@ -8,13 +8,14 @@ FUZZ_SECONDS ?= 60
 CMAKE_ARGS ?=
 DEPS := scripts/install-deps.sh
 
-.PHONY: help demo test test-asan bench docs fuzz build clean format
+.PHONY: help demo test test-asan bench bench-compare docs fuzz build clean format
 
 help:
 	@echo "make demo       build and train the reverse demo, then draw what it learned"
 	@echo "make test       build and run the whole test suite (CTest + Catch2)"
 	@echo "make test-asan  the test suite under AddressSanitizer + UBSan (clang)"
 	@echo "make bench      build and run the benchmarks (Google Benchmark)"
+	@echo "make bench-compare  attograd and PyTorch on the same training step, side by side"
 	@echo "make docs       build the tutorial site and API reference into build/docs/html"
 	@echo "make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 60) from its corpus"
 	@echo "make build      configure and build the release preset"
@@ -50,9 +51,18 @@ test-asan:
 bench:
 	@$(DEPS) bench
 	cmake --preset release $(CMAKE_ARGS)
-	cmake --build --preset release --parallel $(JOBS) --target bench_autograd bench_gemm
+	cmake --build --preset release --parallel $(JOBS) --target bench_autograd bench_gemm bench_train
 	./build/release/bench/bench_autograd
 	./build/release/bench/bench_gemm
+	./build/release/bench/bench_train
+
+bench-compare:
+	@$(DEPS) bench
+	@command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c "import torch" 2>/dev/null || \
+	  { sudo_cmd=$$([ "$$(id -u)" -eq 0 ] || echo sudo); $$sudo_cmd apt-get install -y python3-torch; }
+	cmake --preset release $(CMAKE_ARGS)
+	cmake --build --preset release --parallel $(JOBS) --target bench_train
+	/usr/bin/python3 bench/compare_pytorch.py build/release
 
 docs:
 	@$(DEPS) docs

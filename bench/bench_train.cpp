@@ -1,0 +1,129 @@
+// bench/bench_train.cpp — end-to-end speed of the Transformer: one training step (forward,
+// cross-entropy, backward, Adam) and one inference forward pass, on random tokens.
+//
+// Configurations (the same ones bench/compare_pytorch.py runs in PyTorch):
+//   small  d_model 128, 4 heads, 2+2 layers, feed-forward 512, vocabulary 32, batch 64, length 32
+//   base   d_model 512, 8 heads, 2+2 layers, feed-forward 2048, vocabulary 32, batch 32, length 64
+// Names: train/<config>/threads:<t> and infer/<config>/threads:<t>. Counters:
+//   tokens_per_second  target tokens (batch x length) processed per second
+//   peak_rss_mb        the process's peak resident memory so far, in MiB; for a figure per
+//                      configuration run one benchmark per process (--benchmark_filter), as
+//                      compare_pytorch.py does
+//
+//   ./build/release/bench/bench_train --benchmark_filter=train/small
+#include <benchmark/benchmark.h>
+#include <sys/resource.h>
+
+#include <chrono>
+#include <thread>
+
+#include "core/autograd.h"
+#include "core/parallel.h"
+#include "nn/loss.h"
+#include "nn/transformer.h"
+#include "optim/optimizer.h"
+
+namespace {
+
+struct BenchConfig {
+    const char* name;
+    int64_t d_model, heads, layers, d_ff, vocabulary, batch, length;
+};
+constexpr BenchConfig kSmall{"small", 128, 4, 2, 512, 32, 64, 32};
+constexpr BenchConfig kBase{"base", 512, 8, 2, 2048, 32, 32, 64};
+
+ag::nn::TransformerConfig model_config(const BenchConfig& c) {
+    return {.source_vocabulary = c.vocabulary,
+            .target_vocabulary = c.vocabulary,
+            .d_model = c.d_model,
+            .heads = c.heads,
+            .encoder_layers = c.layers,
+            .decoder_layers = c.layers,
+            .d_ff = c.d_ff,
+            .dropout = 0.0f,
+            .max_length = c.length,
+            .pad_id = -1,
+            .seed = 1};
+}
+
+ag::IndexTensor random_tokens(const BenchConfig& c, uint64_t seed) {
+    ag::Generator generator(seed);
+    std::vector<int64_t> ids(c.batch * c.length);
+    for (int64_t& id : ids) id = generator.integer(c.vocabulary);
+    return ag::IndexTensor(ids, {c.batch, c.length});
+}
+
+double peak_rss_mb() {
+    rusage usage{};
+    getrusage(RUSAGE_SELF, &usage);
+    return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
+}
+
+// Counters from wall time (with several threads the main thread's CPU time, which Google
+// Benchmark would use, undercounts).
+void report(benchmark::State& state, const BenchConfig& c, double wall_seconds) {
+    const double tokens = static_cast<double>(c.batch * c.length * state.iterations());
+    state.counters["tokens_per_second"] = tokens / wall_seconds;
+    state.counters["peak_rss_mb"] = peak_rss_mb();
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+void train_step(benchmark::State& state, const BenchConfig& c, int threads) {
+    ag::set_num_threads(threads);
+    ag::nn::Transformer model(model_config(c));
+    ag::optim::Adam adam(model.named_parameters(), 1e-4f);
+    const ag::IndexTensor source = random_tokens(c, 1), target_input = random_tokens(c, 2);
+    const ag::IndexTensor target_output = random_tokens(c, 3);
+    const auto start = std::chrono::steady_clock::now();
+    for (auto _ : state) {
+        adam.zero_grad();
+        const ag::Tensor loss =
+            ag::nn::cross_entropy(model.forward(source, target_input), target_output);
+        loss.backward();
+        adam.step();
+        benchmark::DoNotOptimize(loss.item());
+    }
+    report(state, c, seconds_since(start));
+}
+
+void inference(benchmark::State& state, const BenchConfig& c, int threads) {
+    ag::set_num_threads(threads);
+    ag::nn::Transformer model(model_config(c));
+    model.eval();
+    const ag::IndexTensor source = random_tokens(c, 1), target_input = random_tokens(c, 2);
+    const auto start = std::chrono::steady_clock::now();
+    for (auto _ : state) {
+        ag::NoGradGuard no_grad;
+        const ag::Tensor logits = model.forward(source, target_input);
+        benchmark::DoNotOptimize(logits.data());
+    }
+    report(state, c, seconds_since(start));
+}
+
+void register_all() {
+    const int all = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    for (const BenchConfig* c : {&kSmall, &kBase}) {
+        for (int threads : {1, all}) {
+            const std::string suffix = std::string(c->name) + "/threads:" + std::to_string(threads);
+            benchmark::RegisterBenchmark(("infer/" + suffix).c_str(), inference, *c, threads)
+                ->Unit(benchmark::kMillisecond);
+            benchmark::RegisterBenchmark(("train/" + suffix).c_str(), train_step, *c, threads)
+                ->Unit(benchmark::kMillisecond);
+            if (all == 1) break;
+        }
+    }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    register_all();
+    benchmark::Initialize(&argc, argv);
+    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+    benchmark::RunSpecifiedBenchmarks();
+    benchmark::Shutdown();
+    return 0;
+}
