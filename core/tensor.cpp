@@ -7,6 +7,7 @@
 #include <ostream>
 #include <sstream>
 
+#include "core/allocator.h"
 #include "core/autograd.h"
 #include "core/error.h"
 #include "core/random.h"
@@ -15,17 +16,12 @@ namespace ag {
 
 // ---- Storage -------------------------------------------------------------------------------
 
-namespace {
-constexpr std::align_val_t kStorageAlignment{64};  // one cache line, the widest SIMD register
-}
-
 Storage::Storage(int64_t size) : size_(size) {
     if (size < 0) throw ValueError("Storage: negative size " + std::to_string(size));
-    data_ = static_cast<float*>(
-        ::operator new[](static_cast<size_t>(size) * sizeof(float), kStorageAlignment));
+    data_ = static_cast<float*>(allocate_buffer(static_cast<size_t>(size) * sizeof(float)));
 }
 
-Storage::~Storage() { ::operator delete[](data_, kStorageAlignment); }
+Storage::~Storage() { release_buffer(data_, static_cast<size_t>(size_) * sizeof(float)); }
 
 // ---- Tensor ------------------------------------------------------------------------------
 

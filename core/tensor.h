@@ -25,7 +25,8 @@ class Generator;
 struct Node;
 struct TensorImpl;
 
-/// A contiguous buffer of float32, 64-byte aligned for SIMD loads. Not initialized on creation.
+/// A contiguous buffer of float32, 64-byte aligned for SIMD loads, from the buffer cache of
+/// core/allocator.h. Not initialized on creation.
 class Storage {
 public:
     /// A buffer of `size` floats with unspecified contents.

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "core/allocator.h"
 #include "core/ops.h"
 #include "test_helpers.h"
 
@@ -97,4 +98,25 @@ TEST_CASE("IndexTensor holds integer ids with a shape", "[tensor]") {
     REQUIRE_THROWS_AS(IndexTensor({1, 2, 3}, {2, 2}), ShapeError);
     REQUIRE_THROWS_AS(ids.at({2, 0}), IndexError);
     REQUIRE(ids.to_string() == "indices([2,3], [1, 2, 3, 4, 5, 6])");
+}
+
+TEST_CASE("freed tensor buffers are recycled by size, within the cache limit",
+          "[tensor][allocator]") {
+    empty_buffer_cache();
+    const float* first = nullptr;
+    {
+        Tensor t({1000});
+        first = t.data();
+    }
+    REQUIRE(cached_buffer_bytes() == 4000);
+    const Tensor again({1000});
+    REQUIRE(again.data() == first);  // the same buffer, reused
+    REQUIRE(cached_buffer_bytes() == 0);
+    REQUIRE(reinterpret_cast<uintptr_t>(again.data()) % 64 == 0);
+
+    const size_t limit = cache_limit_bytes();
+    set_cache_limit_bytes(100);
+    { Tensor big({1000}); }
+    REQUIRE(cached_buffer_bytes() == 0);  // over the limit: back to the system
+    set_cache_limit_bytes(limit);
 }

@@ -1,0 +1,107 @@
+// core/allocator.cpp — a size-keyed cache of freed tensor buffers.
+#include "core/allocator.h"
+
+#include <cstdlib>
+#include <mutex>
+#include <new>
+#include <unordered_map>
+#include <vector>
+
+namespace ag {
+
+namespace {
+
+constexpr std::align_val_t kAlignment{64};  // a cache line; the widest SIMD register
+
+struct BufferCache {
+    std::mutex mutex;
+    std::unordered_map<size_t, std::vector<void*>> free_by_size;
+    size_t cached_bytes = 0;
+    size_t limit_bytes = initial_limit();
+
+    static size_t initial_limit() {
+        const char* text = std::getenv("ATTOGRAD_CACHE_MB");
+        if (text != nullptr) {
+            char* end = nullptr;
+            const unsigned long long megabytes = std::strtoull(text, &end, 10);
+            if (end != text && *end == '\0') return static_cast<size_t>(megabytes) << 20;
+        }
+        return size_t{1} << 30;
+    }
+
+    // Frees cached buffers until at most `target` bytes remain. Caller holds the mutex.
+    void shrink_to(size_t target) {
+        for (auto it = free_by_size.begin(); it != free_by_size.end() && cached_bytes > target;) {
+            while (!it->second.empty() && cached_bytes > target) {
+                ::operator delete(it->second.back(), kAlignment);
+                it->second.pop_back();
+                cached_bytes -= it->first;
+            }
+            it = it->second.empty() ? free_by_size.erase(it) : std::next(it);
+        }
+    }
+};
+
+// Never destroyed: a tensor with static storage duration may release its buffer after every
+// other static object is gone, so the cache must outlive them all. (Its buffers stay reachable
+// through this pointer, so leak checkers do not count them as leaks.)
+BufferCache& cache() {
+    static BufferCache* instance = new BufferCache;
+    return *instance;
+}
+
+}  // namespace
+
+void* allocate_buffer(size_t bytes) {
+    {
+        BufferCache& c = cache();
+        std::lock_guard<std::mutex> lock(c.mutex);
+        auto it = c.free_by_size.find(bytes);
+        if (it != c.free_by_size.end() && !it->second.empty()) {
+            void* buffer = it->second.back();
+            it->second.pop_back();
+            c.cached_bytes -= bytes;
+            return buffer;
+        }
+    }
+    return ::operator new(bytes == 0 ? 1 : bytes, kAlignment);
+}
+
+void release_buffer(void* buffer, size_t bytes) {
+    if (buffer == nullptr) return;
+    BufferCache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    if (c.cached_bytes + bytes <= c.limit_bytes) {
+        c.free_by_size[bytes].push_back(buffer);
+        c.cached_bytes += bytes;
+        return;
+    }
+    ::operator delete(buffer, kAlignment);
+}
+
+void empty_buffer_cache() {
+    BufferCache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    c.shrink_to(0);
+}
+
+size_t cached_buffer_bytes() {
+    BufferCache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    return c.cached_bytes;
+}
+
+size_t cache_limit_bytes() {
+    BufferCache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    return c.limit_bytes;
+}
+
+void set_cache_limit_bytes(size_t bytes) {
+    BufferCache& c = cache();
+    std::lock_guard<std::mutex> lock(c.mutex);
+    c.limit_bytes = bytes;
+    c.shrink_to(bytes);
+}
+
+}  // namespace ag
