@@ -6,6 +6,7 @@
 
 #include "core/autograd.h"
 #include "core/error.h"
+#include "core/parallel.h"
 
 namespace ag::optim {
 
@@ -158,18 +159,21 @@ void Adam::update(Tensor& p, const Tensor& g, std::vector<Tensor>& buffers, int6
     const float correction2 = 1.0f - std::pow(beta2_, static_cast<float>(t));
     const float step_size = lr / correction1;
     const float sqrt_correction2 = std::sqrt(correction2);
-    for (int64_t i = 0; i < p.numel(); ++i) {
-        float gi = grad[i];
-        if (decoupled_weight_decay_) {
-            param[i] *= 1.0f - lr * weight_decay_;
-        } else {
-            gi += weight_decay_ * param[i];
+    // Every element's update is independent: large parameters are split over threads.
+    parallel_for(0, p.numel(), int64_t{1} << 15, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) {
+            float gi = grad[i];
+            if (decoupled_weight_decay_) {
+                param[i] *= 1.0f - lr * weight_decay_;
+            } else {
+                gi += weight_decay_ * param[i];
+            }
+            m[i] = beta1_ * m[i] + (1.0f - beta1_) * gi;
+            v[i] = beta2_ * v[i] + (1.0f - beta2_) * gi * gi;
+            const float denominator = std::sqrt(v[i]) / sqrt_correction2 + eps_;
+            param[i] -= step_size * m[i] / denominator;
         }
-        m[i] = beta1_ * m[i] + (1.0f - beta1_) * gi;
-        v[i] = beta2_ * v[i] + (1.0f - beta2_) * gi * gi;
-        const float denominator = std::sqrt(v[i]) / sqrt_correction2 + eps_;
-        param[i] -= step_size * m[i] / denominator;
-    }
+    });
     //! [adam_update]
 }
 

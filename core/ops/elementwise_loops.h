@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/parallel.h"
 #include "core/shape.h"
 #include "core/tensor.h"
 
@@ -61,14 +62,19 @@ void for_each_row(const Shape& shape, const std::array<std::vector<int64_t>, N>&
     }
 }
 
-/// out[i] = f(x[i]) for every element.
+/// Elements per piece when an element-wise loop is split over threads: below this, waking a
+/// thread costs more than it saves.
+inline constexpr int64_t kElementwiseGrain = 1 << 15;
+
+/// out[i] = f(x[i]) for every element (split over threads for large tensors).
 template <class F>
 Tensor map(const Tensor& x, F f) {
     Tensor out(x.shape());
     const float* in = x.data();
     float* o = out.data();
-    const int64_t n = x.numel();
-    for (int64_t i = 0; i < n; ++i) o[i] = f(in[i]);
+    parallel_for(0, x.numel(), kElementwiseGrain, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) o[i] = f(in[i]);
+    });
     return out;
 }
 
@@ -80,8 +86,9 @@ Tensor map2(const Tensor& x, const Tensor& y, F f) {
     const float* a = x.data();
     const float* b = y.data();
     float* o = out.data();
-    const int64_t n = x.numel();
-    for (int64_t i = 0; i < n; ++i) o[i] = f(a[i], b[i]);
+    parallel_for(0, x.numel(), kElementwiseGrain, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) o[i] = f(a[i], b[i]);
+    });
     return out;
 }
 
@@ -96,13 +103,19 @@ Tensor broadcast_map(const Tensor& a, const Tensor& b, std::string_view op, F f)
     float* po = out.data();
     const int64_t n = shape.numel();
     if (a.shape() == b.shape()) {  // the common case: no broadcasting at all
-        for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], pb[i]);
+        parallel_for(0, n, kElementwiseGrain, [&](int64_t begin, int64_t end) {
+            for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
+        });
     } else if (b.numel() == 1 && a.shape() == shape) {  // tensor with a scalar
         const float value = pb[0];
-        for (int64_t i = 0; i < n; ++i) po[i] = f(pa[i], value);
+        parallel_for(0, n, kElementwiseGrain, [&](int64_t begin, int64_t end) {
+            for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], value);
+        });
     } else if (a.numel() == 1 && b.shape() == shape) {
         const float value = pa[0];
-        for (int64_t i = 0; i < n; ++i) po[i] = f(value, pb[i]);
+        parallel_for(0, n, kElementwiseGrain, [&](int64_t begin, int64_t end) {
+            for (int64_t i = begin; i < end; ++i) po[i] = f(value, pb[i]);
+        });
     } else {
         const std::array<std::vector<int64_t>, 2> strides{broadcast_strides(a.shape(), shape),
                                                           broadcast_strides(b.shape(), shape)};

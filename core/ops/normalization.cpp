@@ -4,12 +4,18 @@
 // backward, and the backward reads like the formula in the header.
 #include "core/ops/normalization.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/autograd.h"
 #include "core/error.h"
+#include "core/parallel.h"
 
 namespace ag {
+
+namespace {
+constexpr int64_t kRowGrainElements = 1 << 14;  // elements per piece of work given to a thread
+}
 
 Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps) {
     if (x.rank() == 0) throw ShapeError("layer_norm: input must have at least one dimension");
@@ -27,49 +33,63 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
     Tensor rstd(Shape{rows});  // 1 / sqrt(var + eps) per row, saved for backward
     const float* w = weight.defined() ? weight.data() : nullptr;
     const float* b = bias.defined() ? bias.data() : nullptr;
-    for (int64_t r = 0; r < rows; ++r) {
-        const float* xr = x.data() + r * d;
-        float* hr = xhat.data() + r * d;
-        float* yr = y.data() + r * d;
-        float mean = 0.0f;
-        for (int64_t j = 0; j < d; ++j) mean += xr[j];
-        mean /= static_cast<float>(d);
-        float var = 0.0f;
-        for (int64_t j = 0; j < d; ++j) var += (xr[j] - mean) * (xr[j] - mean);
-        var /= static_cast<float>(d);
-        const float inv_std = 1.0f / std::sqrt(var + eps);
-        rstd.data()[r] = inv_std;
-        for (int64_t j = 0; j < d; ++j) {
-            hr[j] = (xr[j] - mean) * inv_std;
-            yr[j] = hr[j] * (w ? w[j] : 1.0f) + (b ? b[j] : 0.0f);
+    const int64_t grain = std::max<int64_t>(1, kRowGrainElements / std::max<int64_t>(d, 1));
+    parallel_for(0, rows, grain, [&](int64_t first_row, int64_t end_row) {
+        for (int64_t r = first_row; r < end_row; ++r) {
+            const float* xr = x.data() + r * d;
+            float* hr = xhat.data() + r * d;
+            float* yr = y.data() + r * d;
+            float mean = 0.0f;
+            for (int64_t j = 0; j < d; ++j) mean += xr[j];
+            mean /= static_cast<float>(d);
+            float var = 0.0f;
+            for (int64_t j = 0; j < d; ++j) var += (xr[j] - mean) * (xr[j] - mean);
+            var /= static_cast<float>(d);
+            const float inv_std = 1.0f / std::sqrt(var + eps);
+            rstd.data()[r] = inv_std;
+            for (int64_t j = 0; j < d; ++j) {
+                hr[j] = (xr[j] - mean) * inv_std;
+                yr[j] = hr[j] * (w ? w[j] : 1.0f) + (b ? b[j] : 0.0f);
+            }
         }
-    }
+    });
     return record("layer_norm", y, {x, weight, bias},
                   [xhat, rstd, weight = weight.defined() ? weight.detach() : Tensor(),
-                   has_bias = bias.defined(), d, rows](const Tensor& g) {
+                   has_bias = bias.defined(), d, rows, grain](const Tensor& g) {
                       Tensor dx(xhat.shape());
                       Tensor dweight = weight.defined() ? zeros(Shape{d}) : Tensor();
                       Tensor dbias = has_bias ? zeros(Shape{d}) : Tensor();
                       const float* w = weight.defined() ? weight.data() : nullptr;
                       float* dw = dweight.defined() ? dweight.data() : nullptr;
                       float* db = dbias.defined() ? dbias.data() : nullptr;
-                      for (int64_t r = 0; r < rows; ++r) {
+                      // dx row by row (rows are independent: split over threads) ...
+                      parallel_for(0, rows, grain, [&](int64_t first_row, int64_t end_row) {
+                          for (int64_t r = first_row; r < end_row; ++r) {
+                              const float* gr = g.data() + r * d;
+                              const float* hr = xhat.data() + r * d;
+                              float* dxr = dx.data() + r * d;
+                              // mean(dxhat) and mean(dxhat * xhat), with dxhat = g * weight
+                              float mean_dxhat = 0.0f, mean_dxhat_xhat = 0.0f;
+                              for (int64_t j = 0; j < d; ++j) {
+                                  const float dxhat = gr[j] * (w ? w[j] : 1.0f);
+                                  mean_dxhat += dxhat;
+                                  mean_dxhat_xhat += dxhat * hr[j];
+                              }
+                              mean_dxhat /= static_cast<float>(d);
+                              mean_dxhat_xhat /= static_cast<float>(d);
+                              const float inv_std = rstd.data()[r];
+                              for (int64_t j = 0; j < d; ++j) {
+                                  const float dxhat = gr[j] * (w ? w[j] : 1.0f);
+                                  dxr[j] = inv_std * (dxhat - mean_dxhat - hr[j] * mean_dxhat_xhat);
+                              }
+                          }
+                      });
+                      // ... then dweight and dbias, sums over all rows, in one thread so the
+                      // order of the additions (and the result) does not depend on threads.
+                      for (int64_t r = 0; r < rows && (dw || db); ++r) {
                           const float* gr = g.data() + r * d;
                           const float* hr = xhat.data() + r * d;
-                          float* dxr = dx.data() + r * d;
-                          // mean(dxhat) and mean(dxhat * xhat), with dxhat = g * weight
-                          float mean_dxhat = 0.0f, mean_dxhat_xhat = 0.0f;
                           for (int64_t j = 0; j < d; ++j) {
-                              const float dxhat = gr[j] * (w ? w[j] : 1.0f);
-                              mean_dxhat += dxhat;
-                              mean_dxhat_xhat += dxhat * hr[j];
-                          }
-                          mean_dxhat /= static_cast<float>(d);
-                          mean_dxhat_xhat /= static_cast<float>(d);
-                          const float inv_std = rstd.data()[r];
-                          for (int64_t j = 0; j < d; ++j) {
-                              const float dxhat = gr[j] * (w ? w[j] : 1.0f);
-                              dxr[j] = inv_std * (dxhat - mean_dxhat - hr[j] * mean_dxhat_xhat);
                               if (dw) dw[j] += gr[j] * hr[j];
                               if (db) db[j] += gr[j];
                           }

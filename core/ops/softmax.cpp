@@ -4,10 +4,12 @@
 // is one vector of n logits, read with stride `inner`.
 #include "core/ops/softmax.h"
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 
 #include "core/autograd.h"
+#include "core/parallel.h"
 
 namespace ag {
 
@@ -21,12 +23,17 @@ struct Lanes {  // x as [outer, n, inner] around one dimension
             (d < dim ? outer : d == dim ? n : inner) *= size;
         }
     }
-    // Calls f(first, stride) for every vector along the dimension.
+    // Calls f(first, stride) for every vector along the dimension, vectors split over
+    // threads (each vector is independent; a piece holds at least ~32K elements).
     template <class F>
     void for_each(F f) const {
-        for (int64_t o = 0; o < outer; ++o) {
-            for (int64_t i = 0; i < inner; ++i) f(o * n * inner + i, inner);
-        }
+        const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(n, 1));
+        parallel_for(0, outer * inner, grain, [&](int64_t begin, int64_t end) {
+            for (int64_t lane = begin; lane < end; ++lane) {
+                const int64_t o = lane / inner, i = lane % inner;
+                f(o * n * inner + i, inner);
+            }
+        });
     }
 };
 
