@@ -7,13 +7,18 @@
 
 namespace ag {
 
-Shape::Shape(std::initializer_list<int64_t> sizes) : Shape(std::vector<int64_t>(sizes)) {}
+Shape::Shape(std::initializer_list<int64_t> sizes)
+    : Shape(std::span<const int64_t>(sizes.begin(), sizes.size())) {}
 
-Shape::Shape(std::vector<int64_t> sizes) : sizes_(std::move(sizes)) {
-    for (int64_t s : sizes_) {
-        if (s < 0) {
-            throw ValueError("Shape: negative size in " + to_string());
-        }
+Shape::Shape(std::span<const int64_t> sizes) {
+    if (static_cast<int64_t>(sizes.size()) > kMaxRank) {
+        throw ShapeError("Shape: rank " + std::to_string(sizes.size()) +
+                         " exceeds the maximum of " + std::to_string(kMaxRank));
+    }
+    rank_ = static_cast<int64_t>(sizes.size());
+    std::copy(sizes.begin(), sizes.end(), sizes_.begin());
+    for (int64_t s : sizes) {
+        if (s < 0) throw ValueError("Shape: negative size in " + to_string());
     }
 }
 
@@ -21,12 +26,12 @@ int64_t Shape::operator[](int64_t dim) const { return sizes_[normalize_dim(dim, 
 
 int64_t Shape::numel() const {
     int64_t n = 1;
-    for (int64_t s : sizes_) n *= s;
+    for (int64_t i = 0; i < rank_; ++i) n *= sizes_[i];
     return n;
 }
 
 std::vector<int64_t> Shape::strides() const {
-    std::vector<int64_t> strides(sizes_.size());
+    std::vector<int64_t> strides(static_cast<size_t>(rank_));
     int64_t stride = 1;
     for (int64_t i = rank() - 1; i >= 0; --i) {
         strides[i] = stride;
@@ -37,7 +42,7 @@ std::vector<int64_t> Shape::strides() const {
 
 std::string Shape::to_string() const {
     std::string text = "[";
-    for (size_t i = 0; i < sizes_.size(); ++i) {
+    for (int64_t i = 0; i < rank_; ++i) {
         if (i > 0) text += ",";
         text += std::to_string(sizes_[i]);
     }

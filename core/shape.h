@@ -9,43 +9,62 @@
 // Missing leading dimensions count as 1. [8,10,16] + [16] -> [8,10,16]; [3,1] + [1,4] -> [3,4].
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace ag {
 
-/// The sizes of a tensor's dimensions, outermost first. Cheap to copy for the ranks used here.
+/// The sizes of a tensor's dimensions, outermost first. Held inline (no heap allocation), so
+/// copying a Shape, which every op does several times, is cheap; at most kMaxRank dimensions.
 class Shape {
 public:
+    /// The most dimensions a tensor may have (PyTorch allows more; nothing here needs them).
+    static constexpr int64_t kMaxRank = 8;
+
     /// The scalar shape [] (rank 0, one element).
     Shape() = default;
-    /// A shape from its sizes, e.g. Shape{2, 3}. Throws ValueError if a size is negative.
+    /// A shape from its sizes, e.g. Shape{2, 3}. Throws ValueError if a size is negative,
+    /// ShapeError if there are more than kMaxRank sizes.
     Shape(std::initializer_list<int64_t> sizes);
-    /// A shape from its sizes. Throws ValueError if a size is negative.
-    explicit Shape(std::vector<int64_t> sizes);
+    /// A shape from its sizes. Throws as the constructor above.
+    explicit Shape(std::span<const int64_t> sizes);
+    /// A shape from its sizes. Throws as the constructor above.
+    explicit Shape(const std::vector<int64_t>& sizes)
+        : Shape(std::span<const int64_t>(sizes.data(), sizes.size())) {}
 
     /// Number of dimensions (0 for a scalar).
-    int64_t rank() const { return static_cast<int64_t>(sizes_.size()); }
+    int64_t rank() const { return rank_; }
     /// Size of dimension `dim`; negative `dim` counts from the end. Throws IndexError if out of
     /// range.
     int64_t operator[](int64_t dim) const;
     /// Product of the sizes: the number of elements (1 for a scalar).
     int64_t numel() const;
-    /// The sizes as a vector.
-    const std::vector<int64_t>& sizes() const { return sizes_; }
+    /// The sizes, as a view into this Shape (valid while it lives).
+    std::span<const int64_t> sizes() const { return {sizes_.data(), static_cast<size_t>(rank_)}; }
+    /// The sizes as a vector, e.g. to edit them into a new shape.
+    std::vector<int64_t> to_vector() const { return {sizes_.begin(), sizes_.begin() + rank_}; }
     /// Row-major strides, in elements: stride[i] = product of sizes[i+1:].
     std::vector<int64_t> strides() const;
     /// "[2,3]"; "[]" for a scalar.
     std::string to_string() const;
 
-    /// Whether two shapes have the same sizes ([2,3] == [2,3]; [3] != [1,3]).
-    friend bool operator==(const Shape& a, const Shape& b) { return a.sizes_ == b.sizes_; }
+    /// Equal when the ranks and all sizes are equal.
+    friend bool operator==(const Shape& a, const Shape& b) {
+        if (a.rank_ != b.rank_) return false;
+        for (int64_t i = 0; i < a.rank_; ++i) {
+            if (a.sizes_[i] != b.sizes_[i]) return false;
+        }
+        return true;
+    }
 
 private:
-    std::vector<int64_t> sizes_;
+    std::array<int64_t, kMaxRank> sizes_{};
+    int64_t rank_ = 0;
 };
 
 /// The broadcast of two shapes (see the rule at the top of this file).

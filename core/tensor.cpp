@@ -78,7 +78,7 @@ Tensor Tensor::clone() const {
 
 namespace {
 // Prints dimension `dim` of the block starting at `offset`, eliding the middle of long rows.
-void print_block(std::ostream& out, const float* data, const std::vector<int64_t>& sizes,
+void print_block(std::ostream& out, const float* data, std::span<const int64_t> sizes,
                  const std::vector<int64_t>& strides, size_t dim, int64_t offset) {
     constexpr int64_t kEdge = 3;  // items shown at each end of a long dimension
     if (dim == sizes.size()) {

@@ -12,7 +12,7 @@ namespace ag::nn {
 Tensor cross_entropy(const Tensor& logits, const IndexTensor& targets, int64_t ignore_index,
                      float label_smoothing) {
     const int64_t classes = logits.rank() >= 1 ? logits.size(-1) : 0;
-    std::vector<int64_t> leading = logits.shape().sizes();
+    std::vector<int64_t> leading = logits.shape().to_vector();
     if (!leading.empty()) leading.pop_back();
     if (logits.rank() < 1 || !(Shape(leading) == targets.shape()) || classes == 0) {
         throw ShapeError("cross_entropy: logits " + logits.shape().to_string() + " and targets " +

@@ -21,6 +21,9 @@ TEST_CASE("Shape: rank, numel, strides, printing", "[shape]") {
 
 TEST_CASE("Shape: bad sizes and dimensions are rejected", "[shape]") {
     REQUIRE_THROWS_AS(Shape({2, -1}), ag::ValueError);
+    REQUIRE(Shape({1, 1, 1, 1, 1, 1, 1, 2}).numel() == 2);  // the maximum rank, 8
+    REQUIRE_THROWS_WITH(Shape({1, 1, 1, 1, 1, 1, 1, 1, 1}),
+                        "Shape: rank 9 exceeds the maximum of 8");
     REQUIRE_THROWS_AS((Shape{2, 3}[2]), ag::IndexError);
     REQUIRE_THROWS_AS((Shape{2, 3}[-3]), ag::IndexError);
 }

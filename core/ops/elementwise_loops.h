@@ -44,7 +44,7 @@ void for_each_row(const Shape& shape, const std::array<std::vector<int64_t>, N>&
         row(int64_t{0}, offsets, int64_t{1}, inner);
         return;
     }
-    const std::vector<int64_t>& sizes = shape.sizes();
+    const std::span<const int64_t> sizes = shape.sizes();
     const int64_t count = sizes[rank - 1];
     for (size_t i = 0; i < N; ++i) inner[i] = strides[i][rank - 1];
     std::vector<int64_t> index(rank, 0);

@@ -40,7 +40,7 @@ Tensor embedding(const Tensor& weight, const IndexTensor& ids) {
                              std::to_string(vocabulary));
         }
     }
-    std::vector<int64_t> sizes = ids.shape().sizes();
+    std::vector<int64_t> sizes = ids.shape().to_vector();
     sizes.push_back(dim);
     Tensor out{Shape(sizes)};
     for (int64_t i = 0; i < ids.numel(); ++i) {
@@ -78,7 +78,7 @@ Tensor index_select(const Tensor& x, int64_t dim, const IndexTensor& ids) {
     int64_t outer = 1, inner = 1;
     for (int64_t k = 0; k < d; ++k) outer *= x.size(k);
     for (int64_t k = d + 1; k < x.rank(); ++k) inner *= x.size(k);
-    std::vector<int64_t> sizes = x.shape().sizes();
+    std::vector<int64_t> sizes = x.shape().to_vector();
     sizes[d] = ids.numel();
     Tensor out{Shape(sizes)};
     const int64_t k_count = ids.numel();

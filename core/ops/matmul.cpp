@@ -57,7 +57,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                          std::to_string(b.size(-2)) + " differ");
     }
     const Shape out_batch = broadcast_shapes(leading(a.shape()), leading(b.shape()), "matmul");
-    std::vector<int64_t> out_sizes = out_batch.sizes();
+    std::vector<int64_t> out_sizes = out_batch.to_vector();
     out_sizes.push_back(m);
     out_sizes.push_back(n);
     Tensor out{Shape(out_sizes)};
@@ -131,7 +131,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                          "]");
     }
     const int64_t rows = x.numel() / std::max<int64_t>(in, 1);  // every leading position
-    std::vector<int64_t> out_sizes = x.shape().sizes();
+    std::vector<int64_t> out_sizes = x.shape().to_vector();
     out_sizes.back() = out_features;
     Tensor y{Shape(out_sizes)};
     // Start from the bias in every row (beta = 1 adds the product to it), or from nothing.

@@ -31,7 +31,7 @@ Tensor sum_to_loop(const Tensor& x, const Shape& shape) {
 
 // x's shape with every dimension in `dims` set to 1 (the keepdim result shape).
 Shape keepdim_shape(const Shape& shape, const std::vector<int64_t>& dims, const char* op) {
-    std::vector<int64_t> sizes = shape.sizes();
+    std::vector<int64_t> sizes = shape.to_vector();
     std::vector<bool> seen(sizes.size(), false);
     for (int64_t dim : dims) {
         const int64_t d = normalize_dim(dim, shape.rank(), op);
@@ -67,7 +67,7 @@ Tensor scaled_sum(const char* op, const Tensor& x, const std::vector<int64_t>& d
     }
     if (!keepdim) out.impl()->shape = dropdim_shape(x.shape(), dims);  // same data, fresh tensor
     return record(op, out, {x}, [x_shape = x.shape(), kept, scale](const Tensor& g) {
-        Tensor spread = broadcast_to(reshape(g, kept.sizes()), x_shape);
+        Tensor spread = broadcast_to(reshape(g, kept.to_vector()), x_shape);
         return std::vector<Tensor>{scale == 1.0f ? spread : spread * scale};
     });
 }

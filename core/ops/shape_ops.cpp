@@ -75,13 +75,13 @@ Tensor reshape(const Tensor& x, const std::vector<int64_t>& sizes) {
     Tensor out = x.detach();  // a new tensor sharing x's storage
     out.impl()->shape = shape;
     return record("reshape", out, {x}, [x_shape = x.shape()](const Tensor& g) {
-        return std::vector<Tensor>{reshape(g, x_shape.sizes())};
+        return std::vector<Tensor>{reshape(g, x_shape.to_vector())};
     });
 }
 
 Tensor unsqueeze(const Tensor& x, int64_t dim) {
     const int64_t d = normalize_dim(dim, x.rank() + 1, "unsqueeze");
-    std::vector<int64_t> sizes = x.shape().sizes();
+    std::vector<int64_t> sizes = x.shape().to_vector();
     sizes.insert(sizes.begin() + d, 1);
     return reshape(x, sizes);
 }
@@ -93,7 +93,7 @@ Tensor squeeze(const Tensor& x, int64_t dim) {
                          x.shape().to_string() + " has size " + std::to_string(x.size(d)) +
                          ", not 1");
     }
-    std::vector<int64_t> sizes = x.shape().sizes();
+    std::vector<int64_t> sizes = x.shape().to_vector();
     sizes.erase(sizes.begin() + d);
     return reshape(x, sizes);
 }
@@ -170,7 +170,7 @@ Tensor concat(const std::vector<Tensor>& tensors, int64_t dim) {
     if (tensors.empty()) throw ValueError("concat: no tensors to join");
     const Shape& first = tensors[0].shape();
     const int64_t d = normalize_dim(dim, first.rank(), "concat");
-    std::vector<int64_t> sizes = first.sizes();
+    std::vector<int64_t> sizes = first.to_vector();
     sizes[d] = 0;
     std::vector<int64_t> offsets;  // where each input starts along d
     for (const Tensor& t : tensors) {
@@ -204,7 +204,7 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end) {
     const int64_t size = x.size(d);
     start = std::clamp(start < 0 ? start + size : start, int64_t{0}, size);
     end = std::clamp(end < 0 ? end + size : end, start, size);
-    std::vector<int64_t> sizes = x.shape().sizes();
+    std::vector<int64_t> sizes = x.shape().to_vector();
     sizes[d] = end - start;
     Tensor out{Shape(sizes)};
     const int64_t outer = outer_size(x.shape(), d);
