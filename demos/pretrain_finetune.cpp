@@ -18,8 +18,8 @@
 // draws both mean curves in finetune_accuracy.svg, and ends with one machine-readable line:
 //   result: task=dialects pretrained_accuracy=0.99 scratch_accuracy=0.54 labeled_examples=300
 //   seeds=3 seconds=105.8
-// (on one line; 2 threads). With `--objective next-token` pretraining is next-letter prediction by a
-// DecoderOnly model instead, and the classifier's body is causal.
+// (on one line; 2 threads). With `--objective next-token` pretraining is next-letter prediction by
+// a DecoderOnly model instead, and the classifier's body is causal.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>

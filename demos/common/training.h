@@ -27,12 +27,12 @@ struct TrainingOptions {
     int64_t warmup = 100;    ///< steps of linear warmup
     float clip_norm = 1.0f;  ///< max global gradient norm
     float label_smoothing = 0.0f;
-    int64_t eval_every = 250;        ///< steps between evaluations (0: only at the end)
-    int64_t eval_examples = 500;     ///< held-out examples per evaluation
-    double stop_at = 2.0;            ///< stop once exact match reaches this (above 1: never)
-    int64_t checkpoint_every = 500;  ///< steps between checkpoints (0: only at the end)
-    std::string checkpoint_path = {};   ///< where to save (empty: no checkpoints)
-    bool resume = false;             ///< continue from checkpoint_path
+    int64_t eval_every = 250;          ///< steps between evaluations (0: only at the end)
+    int64_t eval_examples = 500;       ///< held-out examples per evaluation
+    double stop_at = 2.0;              ///< stop once exact match reaches this (above 1: never)
+    int64_t checkpoint_every = 500;    ///< steps between checkpoints (0: only at the end)
+    std::string checkpoint_path = {};  ///< where to save (empty: no checkpoints)
+    bool resume = false;               ///< continue from checkpoint_path
     /// Stop after this step as if interrupted (0: never): the schedule still plans for `steps`,
     /// so resuming from the checkpoint continues the same run.
     int64_t stop_after = 0;
