@@ -126,11 +126,21 @@ void check_config(const TransformerConfig& c) {
 
 // Xavier/Glorot uniform, U(-a, a) with a = sqrt(6 / (fan_in + fan_out)): keeps the variance of
 // activations and gradients about the same from layer to layer.
-void xavier_uniform(Tensor& matrix, Generator& generator) {
-    const float bound = std::sqrt(6.0f / static_cast<float>(matrix.size(0) + matrix.size(1)));
+void xavier_uniform(Tensor& matrix, Generator& generator, bool stacked_qkv) {
+    // PyTorch initializes W_Q, W_K, W_V as one stacked [3D, D] matrix: fan_out is 3D.
+    const int64_t fan_out = stacked_qkv ? 3 * matrix.size(0) : matrix.size(0);
+    const float bound = std::sqrt(6.0f / static_cast<float>(fan_out + matrix.size(1)));
     for (int64_t i = 0; i < matrix.numel(); ++i) {
         matrix.data()[i] = (2.0f * generator.uniform() - 1.0f) * bound;
     }
+}
+
+// Whether a parameter name is an attention's query, key or value weight.
+bool attention_input_projection(const std::string& name) {
+    for (const char* part : {"attention.query.", "attention.key.", "attention.value."}) {
+        if (name.find(part) != std::string::npos) return true;
+    }
+    return false;
 }
 
 // What a Transformer remembers while decoding.
@@ -167,7 +177,14 @@ Transformer::Transformer(const TransformerConfig& config)
     register_module("decoder", decoder);
     register_module("output", output);
     for (auto& [name, parameter] : named_parameters()) {
-        if (parameter.rank() == 2) xavier_uniform(parameter, generator_);
+        if (parameter.rank() == 2)
+            xavier_uniform(parameter, generator_, attention_input_projection(name));
+    }
+    // PyTorch's MultiheadAttention starts its projection biases at zero.
+    for (auto& [name, parameter] : named_parameters()) {
+        if (parameter.rank() == 1 && name.find("attention.") != std::string::npos) {
+            std::fill(parameter.data(), parameter.data() + parameter.numel(), 0.0f);
+        }
     }
     if (config.tie_output_embedding) {  // one matrix both embeds and un-embeds target tokens
         output.weight = target_embedding.weight;
