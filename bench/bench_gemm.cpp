@@ -7,7 +7,8 @@
 //   openblas                  cblas_sgemm (only when built with ATTOGRAD_HAVE_OPENBLAS)
 //   reference, loop_reordered, blocked, packed, simd    the steps of the ladder (1 thread)
 // The counter GFLOP/s counts 2 * M * N * K floating-point operations per call, per second of
-// wall-clock time (the "Time" column is wall-clock too). Example: bench_gemm --benchmark_filter='gemm/(attograd|openblas)/1024/'
+// wall-clock time (the "Time" column is wall-clock too). Example:
+//     bench_gemm --benchmark_filter='gemm/(attograd|openblas)/1024/'
 #include <benchmark/benchmark.h>
 
 #include <chrono>
@@ -36,12 +37,13 @@ struct Shape {
 struct Implementation {
     std::string name;
     std::function<void(const GemmArgs&)> run;
-    bool threaded;  // benchmark it with every thread count, not only 1
 };
 
 #ifdef ATTOGRAD_HAVE_OPENBLAS
 void openblas_gemm(const GemmArgs& args) {
-    const auto transpose = [](Transpose t) { return t == Transpose::Yes ? CblasTrans : CblasNoTrans; };
+    const auto transpose = [](Transpose t) {
+        return t == Transpose::Yes ? CblasTrans : CblasNoTrans;
+    };
     cblas_sgemm(CblasRowMajor, transpose(args.transpose_a), transpose(args.transpose_b),
                 static_cast<int>(args.m), static_cast<int>(args.n), static_cast<int>(args.k),
                 args.alpha, args.a, static_cast<int>(args.lda), args.b, static_cast<int>(args.ldb),
@@ -67,10 +69,17 @@ void run_benchmark(benchmark::State& state, const Implementation& implementation
     for (float& x : a) x = uniform(rng);
     for (float& x : b) x = uniform(rng);
     const bool ta = transpose_a == Transpose::Yes, tb = transpose_b == Transpose::Yes;
-    const GemmArgs args{transpose_a, transpose_b, shape.m, shape.n,  shape.k,
-                        1.0f,        a.data(),    ta ? shape.m : shape.k,
-                        b.data(),    tb ? shape.k : shape.n,        0.0f,
-                        c.data(),    shape.n};
+    const GemmArgs args{.transpose_a = transpose_a,
+                        .transpose_b = transpose_b,
+                        .m = shape.m,
+                        .n = shape.n,
+                        .k = shape.k,
+                        .a = a.data(),
+                        .lda = ta ? shape.m : shape.k,
+                        .b = b.data(),
+                        .ldb = tb ? shape.k : shape.n,
+                        .c = c.data(),
+                        .ldc = shape.n};
     // GFLOP/s is measured on the wall clock: with several threads, the CPU time of the main
     // thread (what Google Benchmark divides rates by, unless UseRealTime() renames the
     // benchmark ".../real_time") would not count the workers' time.
@@ -102,20 +111,20 @@ void register_gemm(const Implementation& implementation, Shape shape, Transpose 
 // Registers every case: attograd and OpenBLAS on all shapes and thread counts, the ladder
 // steps on one thread and on the sizes where they finish in reasonable time.
 void register_all() {
-    std::vector<Implementation> fast{{"attograd", ag::kernels::gemm, true}};
+    std::vector<Implementation> fast{{"attograd", ag::kernels::gemm}};
 #ifdef ATTOGRAD_HAVE_OPENBLAS
-    fast.push_back({"openblas", openblas_gemm, true});
+    fast.push_back({"openblas", openblas_gemm});
 #endif
     const std::vector<std::pair<Implementation, int64_t>> ladder{
         // step, largest square size it is benchmarked at
-        {{"reference", ag::kernels::gemm_reference, false}, 512},
-        {{"loop_reordered", ag::kernels::gemm_loop_reordered, false}, 1024},
-        {{"blocked", ag::kernels::gemm_blocked, false}, 1024},
-        {{"packed", ag::kernels::gemm_packed, false}, 1024},
-        {{"simd", ag::kernels::gemm_simd, false}, 2048},
+        {{"reference", ag::kernels::gemm_reference}, 512},
+        {{"loop_reordered", ag::kernels::gemm_loop_reordered}, 1024},
+        {{"blocked", ag::kernels::gemm_blocked}, 1024},
+        {{"packed", ag::kernels::gemm_packed}, 1024},
+        {{"simd", ag::kernels::gemm_simd}, 2048},
     };
-    const std::vector<Shape> squares{{64, 64, 64},       {128, 128, 128},   {256, 256, 256},
-                                     {512, 512, 512},    {1024, 1024, 1024}, {2048, 2048, 2048}};
+    const std::vector<Shape> squares{{64, 64, 64},    {128, 128, 128},    {256, 256, 256},
+                                     {512, 512, 512}, {1024, 1024, 1024}, {2048, 2048, 2048}};
     // (M, K, N) of the projections and feed-forward layers of a small Transformer, M = B * T.
     const std::vector<Shape> transformer{
         {2048, 128, 128}, {2048, 128, 512}, {2048, 512, 128}, {2048, 128, 384}};
@@ -125,28 +134,30 @@ void register_all() {
 
     std::vector<Shape> shapes = squares;
     shapes.insert(shapes.end(), transformer.begin(), transformer.end());
-    for (const Shape& shape : shapes) {
-        for (const Implementation& implementation : fast) {
+    // The transposed products of the backward pass: dB = A^T dC and dA = dC B^T.
+    std::vector<Shape> transposed_shapes = transformer;
+    transposed_shapes.push_back({1024, 1024, 1024});
+
+    // OpenBLAS goes last: its idle threads keep polling for a while after each call, which
+    // would slow down whatever runs right after it.
+    for (const Implementation& implementation : fast) {
+        for (const Shape& shape : shapes) {
             for (int threads : thread_counts) {
                 register_gemm(implementation, shape, Transpose::No, Transpose::No, threads);
             }
         }
-    }
-    for (const auto& [step, largest] : ladder) {
-        for (const Shape& shape : shapes) {
-            if (shape.m * shape.k * shape.n <= largest * largest * largest) {
-                register_gemm(step, shape, Transpose::No, Transpose::No, 1);
-            }
-        }
-    }
-    // The transposed products of the backward pass: dB = A^T dC and dA = dC B^T.
-    std::vector<Shape> transposed_shapes = transformer;
-    transposed_shapes.push_back({1024, 1024, 1024});
-    for (const Shape& shape : transposed_shapes) {
-        for (const Implementation& implementation : fast) {
+        for (const Shape& shape : transposed_shapes) {
             for (int threads : thread_counts) {
                 register_gemm(implementation, shape, Transpose::Yes, Transpose::No, threads);
                 register_gemm(implementation, shape, Transpose::No, Transpose::Yes, threads);
+            }
+        }
+        if (implementation.name != "attograd") continue;
+        for (const auto& [step, largest] : ladder) {  // the ladder right after attograd
+            for (const Shape& shape : shapes) {
+                if (shape.m * shape.k * shape.n <= largest * largest * largest) {
+                    register_gemm(step, shape, Transpose::No, Transpose::No, 1);
+                }
             }
         }
     }

@@ -1,0 +1,178 @@
+// core/kernels/gemm.cpp — the production GEMM: the five loops of BLIS, on every core.
+//
+// The last step of the ladder (gemm_ladder.h): the same packing, macro-kernel and micro-kernels
+// as gemm_simd, with ONE change: the work is shared by the threads of ag::parallel_for.
+//
+// How the work is split, and why the result does not depend on the number of threads:
+//   - loop 2 (the KC blocks of k) is never split: every element of C gets its KC blocks added in
+//     the same order, each by one micro-kernel call that runs the same FMAs;
+//   - for each KC block, the threads first pack the KC x NC block of op(B) together (each takes
+//     some NR-column micro-panels), then split loop 3: each thread takes a contiguous range of
+//     MR-row micro-panels of C, packs its own MC x KC blocks of op(A) and runs the macro-kernel.
+//     Ranges start on a multiple of MR, so a tile of C is the same tile (interior or edge)
+//     whoever computes it. When C has too few rows to share, the threads split its columns
+//     (in multiples of NR) instead.
+// Small products stay on one thread: waking a worker costs more than it saves.
+#include "core/kernels/gemm.h"
+
+#include <algorithm>
+#include <atomic>
+#include <string>
+
+#include "core/error.h"
+#include "core/kernels/gemm_microkernel.h"
+#include "core/parallel.h"
+
+namespace ag::kernels {
+namespace {
+
+// Below this many multiply-adds (m * n * k) per thread, gemm uses fewer threads. Measured on
+// 2 cores: at 64^3 a second thread gains under 10% on an idle machine (and loses a lot on a
+// busy one); from 128^3 on it gains 1.6x or more.
+constexpr int64_t kMinMultiplyAddsPerThread = 64 * 64 * 64;
+
+GemmBackend best_available_backend() {
+#if defined(__x86_64__)
+    if (cpu_has_avx2_fma()) return GemmBackend::Avx2;
+#elif defined(__aarch64__)
+    return GemmBackend::Neon;
+#endif
+    return GemmBackend::Scalar;
+}
+
+// The backend gemm uses; a function-local static so it is ready even for static initializers.
+std::atomic<GemmBackend>& current_backend() {
+    static std::atomic<GemmBackend> backend{best_available_backend()};
+    return backend;
+}
+
+const MicroKernel& microkernel_for(GemmBackend backend) {
+    switch (backend) {
+#if defined(__x86_64__)
+        case GemmBackend::Avx2:
+            return avx2_microkernel();
+#endif
+#if defined(__aarch64__)
+        case GemmBackend::Neon:
+            return neon_microkernel();
+#endif
+        default:
+            return scalar_microkernel();
+    }
+}
+
+int64_t ceil_div(int64_t x, int64_t y) { return (x + y - 1) / y; }
+
+// Runs body(begin, end) over [0, count) split into `threads` pieces, or directly (without the
+// cost of a std::function and of the pool) when threads == 1.
+template <typename Body>
+void split_over_threads(int64_t threads, int64_t count, const Body& body) {
+    if (threads <= 1) {
+        body(0, count);
+    } else {
+        parallel_for(0, count, ceil_div(count, threads), body);
+    }
+}
+
+//! [threaded_five_loops]
+void gemm_threaded(const GemmArgs& args, const MicroKernel& kernel) {
+    const int64_t mr = kernel.mr, nr = kernel.nr;
+    const int64_t mc_max = std::max(mr, kBlockSizes.mc / mr * mr);
+    const int64_t nc_max = std::max(nr, kBlockSizes.nc / nr * nr);
+    const int64_t kc_max = kBlockSizes.kc;
+    const int64_t work = args.m * args.n * args.k;
+    const int64_t threads = std::min<int64_t>(
+        get_num_threads(), std::max<int64_t>(1, work / kMinMultiplyAddsPerThread));
+    thread_local PackBuffer b_buffer;  // the caller's; the workers only read it
+
+    for (int64_t jc = 0; jc < args.n; jc += nc_max) {  // loop 1: NC columns of C and B
+        const int64_t nc = std::min(nc_max, args.n - jc);
+        const int64_t b_panels = ceil_div(nc, nr);
+        for (int64_t pc = 0; pc < args.k; pc += kc_max) {  // loop 2: KC of the k dimension
+            const int64_t kc = std::min(kc_max, args.k - pc);
+            const float beta = pc == 0 ? args.beta : 1.0f;
+            float* packed_b = b_buffer.reserve(b_panels * nr * kc);
+            split_over_threads(threads, b_panels, [&](int64_t lo, int64_t hi) {
+                const int64_t cols = std::min(nc, hi * nr) - lo * nr;
+                pack_b(args, pc, kc, jc + lo * nr, cols, kernel, packed_b + lo * nr * kc);
+            });
+
+            // Computes rows [row_begin, row_end) x columns [col_begin, col_end) of this block
+            // of C: loop 3 over MC rows, packing op(A) into this thread's own buffer.
+            const auto compute = [&](int64_t row_begin, int64_t row_end, int64_t col_begin,
+                                     int64_t col_end) {
+                thread_local PackBuffer a_buffer;
+                for (int64_t ic = row_begin; ic < row_end; ic += mc_max) {  // loop 3
+                    const int64_t mc = std::min(mc_max, row_end - ic);
+                    float* packed_a = a_buffer.reserve(ceil_div(mc, mr) * mr * kc);
+                    pack_a(args, ic, mc, pc, kc, kernel, packed_a);
+                    macro_kernel(kernel, mc, col_end - col_begin, kc, packed_a,
+                                 packed_b + col_begin * kc, args.alpha, beta,
+                                 args.c + ic * args.ldc + jc + col_begin, args.ldc);
+                }
+            };
+            const int64_t a_panels = ceil_div(args.m, mr);
+            if (a_panels >= 2 * threads || b_panels < 2 * threads) {  // share the rows of C
+                split_over_threads(threads, a_panels, [&](int64_t lo, int64_t hi) {
+                    compute(lo * mr, std::min(args.m, hi * mr), 0, nc);
+                });
+            } else {  // few rows, many columns: share the columns
+                split_over_threads(threads, b_panels, [&](int64_t lo, int64_t hi) {
+                    compute(0, args.m, lo * nr, std::min(nc, hi * nr));
+                });
+            }
+        }
+    }
+}
+//! [threaded_five_loops]
+
+}  // namespace
+
+void gemm(const GemmArgs& args) {
+    check_gemm_args(args, "gemm");
+    const GemmBackend backend = current_backend().load(std::memory_order_relaxed);
+    if (backend == GemmBackend::Reference) return gemm_reference(args);
+    if (args.m == 0 || args.n == 0) return;
+    if (args.k == 0 || args.alpha == 0.0f) {  // C = beta * C; A and B are not read
+        scale_by_beta(args.m, args.n, args.beta, args.c, args.ldc);
+        return;
+    }
+    gemm_threaded(args, microkernel_for(backend));
+}
+
+std::vector<GemmBackend> available_backends() {
+    std::vector<GemmBackend> backends{GemmBackend::Reference, GemmBackend::Scalar};
+#if defined(__x86_64__)
+    if (cpu_has_avx2_fma()) backends.push_back(GemmBackend::Avx2);
+#elif defined(__aarch64__)
+    backends.push_back(GemmBackend::Neon);
+#endif
+    return backends;
+}
+
+GemmBackend gemm_backend() { return current_backend().load(); }
+
+void set_gemm_backend(GemmBackend backend) {
+    const std::vector<GemmBackend> available = available_backends();
+    if (std::find(available.begin(), available.end(), backend) == available.end()) {
+        throw ValueError(std::string("set_gemm_backend: backend ") + gemm_backend_name(backend) +
+                         " is not available on this machine");
+    }
+    current_backend().store(backend);
+}
+
+const char* gemm_backend_name(GemmBackend backend) {
+    switch (backend) {
+        case GemmBackend::Reference:
+            return "reference";
+        case GemmBackend::Scalar:
+            return "scalar";
+        case GemmBackend::Avx2:
+            return "avx2";
+        case GemmBackend::Neon:
+            return "neon";
+    }
+    return "unknown";
+}
+
+}  // namespace ag::kernels

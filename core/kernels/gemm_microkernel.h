@@ -1,0 +1,129 @@
+// core/kernels/gemm_microkernel.h — the parts the fast GEMMs are built from (internal header).
+//
+// Vocabulary (as in BLIS and in "Anatomy of High-Performance Matrix Multiplication"):
+//   M, N, K     C is M x N, op(A) is M x K, op(B) is K x N.
+//   MR x NR     the tile of C a micro-kernel keeps in registers (6 x 16 for AVX2).
+//   MC, KC, NC  cache blocks: an MC x KC block of op(A) is packed to stay in the L2 cache, a
+//               KC x NC block of op(B) to stay in L3, and one KC x NR sliver of it sits in L1
+//               while the micro-kernel sweeps the MC rows.
+//
+// Packing copies a block of op(A) into "micro-panels" of MR rows, stored column by column
+// (MR floats for p = 0, then MR floats for p = 1, ...), and a block of op(B) into micro-panels of
+// NR columns stored row by row. The micro-kernel then reads both with unit stride, whatever the
+// transposes and leading dimensions of the caller. Edges are padded with zeros, so a micro-kernel
+// always computes a full MR x NR tile; only the valid part of a tile is written back to C.
+//
+// This header is not part of the public API: tests and users go through gemm.h and gemm_ladder.h.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include "core/kernels/gemm.h"
+
+namespace ag::kernels {
+
+/// A micro-kernel computes one full MR x NR tile:
+///     C = alpha * A_panel * B_panel + beta * C      (C is not read when beta == 0)
+/// where A_panel is MR x kc, packed as kc columns of MR floats, and B_panel is kc x NR, packed as
+/// kc rows of NR floats, 64-byte aligned. C is row-major with row stride ldc.
+using MicroKernelFn = void (*)(int64_t kc, const float* a_panel, const float* b_panel, float alpha,
+                               float beta, float* c, int64_t ldc);
+
+/// Packs one full micro-panel whose rows are contiguous in memory (a transpose, done with SIMD
+/// shuffles): destination[p * width + r] = source[r * row_stride + p] for r < width, p < depth,
+/// where width is the MR (for A) or NR (for B) of the micro-kernel it belongs to.
+using PackPanelFn = void (*)(const float* source, int64_t row_stride, int64_t depth,
+                             float* destination);
+
+/// A micro-kernel, the tile shape it computes, and optional fast packing routines for the
+/// panels that need a transpose while packing (the portable loop is used when they are null).
+struct MicroKernel {
+    const char* name;
+    int64_t mr;  ///< rows of the C tile
+    int64_t nr;  ///< columns of the C tile
+    MicroKernelFn run;
+    PackPanelFn pack_a_panel = nullptr;  ///< MR-row panel of op(A), when op(A) = A
+    PackPanelFn pack_b_panel = nullptr;  ///< NR-row panel of op(B)^T, when op(B) = B^T
+};
+
+/// The largest MR * NR of any micro-kernel (the size of the scratch tile for edges).
+inline constexpr int64_t kMaxTileSize = 8 * 16;
+
+/// Portable C++ micro-kernel, 4 x 8, no intrinsics (microkernel_scalar.cpp).
+const MicroKernel& scalar_microkernel();
+
+#if defined(__x86_64__)
+/// AVX2 + FMA micro-kernel, 6 x 16 (microkernel_avx2.cpp). Call only if cpu_has_avx2_fma().
+const MicroKernel& avx2_microkernel();
+/// True if this CPU executes AVX2 and FMA instructions (asked once, at run time).
+bool cpu_has_avx2_fma();
+#endif
+
+#if defined(__aarch64__)
+/// NEON micro-kernel, 8 x 12 (microkernel_neon.cpp).
+const MicroKernel& neon_microkernel();
+#endif
+
+/// Cache block sizes, in floats. The rules of thumb (BLIS, "Anatomy of High-Performance Matrix
+/// Multiplication"), for the 6 x 16 AVX2 kernel on a Zen 3 / Zen 4 core:
+/// KC: a KC x NR sliver of B (512 * 16 * 4 B = 32 KiB) is read by every micro-kernel call of one
+///     column of tiles; it fits L1 (32 KiB) only just, but the L2 feeds it fast enough, and a
+///     large KC means C is loaded and stored only K / KC times.
+/// MC: an MC x KC block of A (96 * 512 * 4 B = 192 KiB) stays in the L2 cache (512 KiB on
+///     Zen 3, 1 MiB on Zen 4) while all the KC x NR slivers of B stream past it.
+/// NC: a KC x NC block of B (512 * 4080 * 4 B = 8 MiB) stays in the shared L3 cache (32 MiB).
+/// The values were tuned by measurement (docs/matmul.md); MC and NC are rounded down to
+/// multiples of MR and NR by the code that uses them.
+struct BlockSizes {
+    int64_t mc = 96;
+    int64_t kc = 512;
+    int64_t nc = 4080;
+};
+inline constexpr BlockSizes kBlockSizes{};
+
+/// Throws ag::ValueError, with a message starting with `function`, if `args` breaks the
+/// contract of GemmArgs (negative size, leading dimension too small, null pointer).
+void check_gemm_args(const GemmArgs& args, const char* function);
+
+/// C = beta * C on an m x n matrix; C is only written (set to 0) when beta == 0.
+void scale_by_beta(int64_t m, int64_t n, float beta, float* c, int64_t ldc);
+
+/// Packs rows [row, row + rows) and columns [col, col + depth) of op(A) into micro-panels of
+/// MR = kernel.mr rows: packed[(i / MR) * MR * depth + p * MR + i % MR] = op(A)[row + i][col + p],
+/// zero-padded up to a multiple of MR rows. `packed` holds ceil(rows / MR) * MR * depth floats.
+void pack_a(const GemmArgs& args, int64_t row, int64_t rows, int64_t col, int64_t depth,
+            const MicroKernel& kernel, float* packed);
+
+/// Packs rows [row, row + depth) and columns [col, col + cols) of op(B) into micro-panels of
+/// NR = kernel.nr columns: packed[(j / NR) * NR * depth + p * NR + j % NR] =
+/// op(B)[row + p][col + j], zero-padded up to a multiple of NR columns.
+/// `packed` holds ceil(cols / NR) * NR * depth floats.
+void pack_b(const GemmArgs& args, int64_t row, int64_t depth, int64_t col, int64_t cols,
+            const MicroKernel& kernel, float* packed);
+
+/// Loops 4 and 5 of the five loops: C[mc x nc] = alpha * packed A * packed B + beta * C, one
+/// MR x NR tile at a time (the tile loop over columns outside, over rows inside, so one B
+/// micro-panel stays in L1 while every A micro-panel streams past it). Edge tiles are computed
+/// into a scratch tile and only their valid part is written to C.
+void macro_kernel(const MicroKernel& kernel, int64_t mc, int64_t nc, int64_t kc,
+                  const float* packed_a, const float* packed_b, float alpha, float beta, float* c,
+                  int64_t ldc);
+
+/// A growable, 64-byte aligned float buffer for packed panels. Each thread keeps its own
+/// (thread_local), so packing never needs a lock and the memory is reused between calls.
+class PackBuffer {
+public:
+    /// Returns room for at least `count` floats (the old contents are not kept).
+    float* reserve(int64_t count);
+
+private:
+    struct FreeDeleter {
+        void operator()(float* memory) const;
+    };
+    std::unique_ptr<float, FreeDeleter> data_;
+    int64_t capacity_ = 0;
+};
+
+}  // namespace ag::kernels

@@ -1,0 +1,47 @@
+// core/parallel.h — the one way attograd uses more than one CPU core.
+//
+// A small pool of worker threads, started once and kept, runs the pieces of a loop:
+//
+//     ag::parallel_for(0, rows, /*grain=*/64, [&](int64_t begin, int64_t end) {
+//         for (int64_t i = begin; i < end; ++i) process_row(i);
+//     });
+//
+// The range is cut into at most get_num_threads() contiguous pieces of at least `grain`
+// indices; the calling thread runs the first piece and the workers the others. A loop too small
+// to be worth waking a thread for, or one started from inside another parallel_for, simply runs
+// on the calling thread. That is all: no task graph, no work stealing, no OpenMP.
+//
+// Idle workers poll for new work for a fraction of a millisecond before they sleep, so a loop of
+// parallel_for calls does not pay the operating system's wake-up latency on every call.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+
+namespace ag {
+
+/// Calls `fn(piece_begin, piece_end)` on contiguous pieces that together cover [begin, end)
+/// exactly once, possibly on several threads at the same time, and returns when all are done.
+///
+/// The pieces are at most get_num_threads() and, but for rounding, of equal size; each holds at
+/// least `grain` indices (a `grain` below 1 counts as 1), so the whole range runs as a single
+/// call on the calling thread when `end - begin <= grain`, when one thread is set, or when called
+/// from inside another parallel_for (nested loops run inline, never deadlock). An empty range
+/// calls nothing. If `fn` throws, the first exception is rethrown here after every piece ended.
+void parallel_for(int64_t begin, int64_t end, int64_t grain,
+                  const std::function<void(int64_t, int64_t)>& fn);
+
+/// Sets how many threads parallel_for may use, the calling thread included (1 = no workers).
+/// Waits for a running parallel_for to finish first. Throws ag::ValueError if `num_threads` is
+/// below 1 or above 4096.
+void set_num_threads(int num_threads);
+
+/// How many threads parallel_for may use. Until set_num_threads is called: the value of the
+/// environment variable ATTOGRAD_NUM_THREADS if it is a positive integer, else
+/// std::thread::hardware_concurrency() (or 1 if that is unknown).
+int get_num_threads();
+
+/// True while the calling thread runs a piece of a parallel_for.
+bool in_parallel_region();
+
+}  // namespace ag

@@ -1,0 +1,379 @@
+// tests/test_gemm.cpp — every GEMM kernel against gemm_reference, on awkward shapes.
+//
+// Each fast kernel sums the k products in a different order than the reference, so results
+// differ by float rounding. The tolerance is relative to what rounding can do to a dot product:
+// |fast - reference| <= 4 * (k + 2) * epsilon * (|alpha| * sum_p |a_ip * b_pj| + |beta * c_ij|),
+// while a real bug (a missing or doubled term) is off by about sum / k or more.
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "core/error.h"
+#include "core/kernels/gemm.h"
+#include "core/kernels/gemm_ladder.h"
+#include "core/parallel.h"
+
+namespace {
+
+using ag::kernels::GemmArgs;
+using ag::kernels::GemmBackend;
+using ag::kernels::Transpose;
+using GemmFunction = std::function<void(const GemmArgs&)>;
+
+constexpr float kPadding = 12345.0f;  // written in the gaps of padded rows of C; must survive
+
+struct Problem {
+    int64_t m, n, k;
+    Transpose transpose_a = Transpose::No, transpose_b = Transpose::No;
+    float alpha = 1.0f, beta = 0.0f;
+    int64_t extra_lda = 0, extra_ldb = 0, extra_ldc = 0;  // leading dimension - row width
+};
+
+std::string describe(const Problem& p) {
+    return "m " + std::to_string(p.m) + " n " + std::to_string(p.n) + " k " + std::to_string(p.k) +
+           (p.transpose_a == Transpose::Yes ? " A^T" : "") +
+           (p.transpose_b == Transpose::Yes ? " B^T" : "") + " alpha " + std::to_string(p.alpha) +
+           " beta " + std::to_string(p.beta) + " extra ld " + std::to_string(p.extra_lda) + "," +
+           std::to_string(p.extra_ldb) + "," + std::to_string(p.extra_ldc);
+}
+
+// Random A, B and C laid out as `problem` says. C holds NaN where beta == 0 (must not be read).
+struct Operands {
+    std::vector<float> a, b, c;
+    GemmArgs args;
+
+    Operands(const Problem& p, uint32_t seed) {
+        std::mt19937 rng(seed);
+        std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
+        const bool ta = p.transpose_a == Transpose::Yes, tb = p.transpose_b == Transpose::Yes;
+        const int64_t lda = (ta ? p.m : p.k) + p.extra_lda, ldb = (tb ? p.k : p.n) + p.extra_ldb;
+        const int64_t ldc = p.n + p.extra_ldc;
+        a.resize(static_cast<size_t>((ta ? p.k : p.m) * lda));
+        b.resize(static_cast<size_t>((tb ? p.n : p.k) * ldb));
+        c.assign(static_cast<size_t>(p.m * ldc), kPadding);
+        for (float& x : a) x = uniform(rng);
+        for (float& x : b) x = uniform(rng);
+        for (int64_t i = 0; i < p.m; ++i) {
+            for (int64_t j = 0; j < p.n; ++j) {
+                c[i * ldc + j] =
+                    p.beta == 0.0f ? std::numeric_limits<float>::quiet_NaN() : uniform(rng);
+            }
+        }
+        args = {.transpose_a = p.transpose_a,
+                .transpose_b = p.transpose_b,
+                .m = p.m,
+                .n = p.n,
+                .k = p.k,
+                .alpha = p.alpha,
+                .a = a.data(),
+                .lda = lda,
+                .b = b.data(),
+                .ldb = ldb,
+                .beta = p.beta,
+                .c = c.data(),
+                .ldc = ldc};
+    }
+    float op_a(int64_t i, int64_t p) const {
+        return args.transpose_a == Transpose::Yes ? a[p * args.lda + i] : a[i * args.lda + p];
+    }
+    float op_b(int64_t p, int64_t j) const {
+        return args.transpose_b == Transpose::Yes ? b[j * args.ldb + p] : b[p * args.ldb + j];
+    }
+};
+
+// Runs `gemm` and gemm_reference on the same operands and checks they agree.
+void check_against_reference(const GemmFunction& gemm, const Problem& problem, uint32_t seed) {
+    INFO(describe(problem));
+    Operands expected(problem, seed), actual(problem, seed);
+    ag::kernels::gemm_reference(expected.args);
+    gemm(actual.args);
+
+    const GemmArgs& args = expected.args;
+    const float epsilon = std::numeric_limits<float>::epsilon();
+    const Operands original(problem, seed);
+    int64_t mismatches = 0;
+    std::string first_mismatch;
+    for (int64_t i = 0; i < args.m; ++i) {
+        for (int64_t j = 0; j < args.ldc; ++j) {
+            const float got = actual.c[i * args.ldc + j], want = expected.c[i * args.ldc + j];
+            if (j >= args.n) {  // padding between rows: must be untouched
+                if (got != kPadding) ++mismatches;
+                continue;
+            }
+            double magnitude = 0.0;
+            for (int64_t p = 0; p < args.k; ++p) {
+                magnitude += std::fabs(double(original.op_a(i, p)) * original.op_b(p, j));
+            }
+            magnitude *= std::fabs(args.alpha);
+            if (args.beta != 0.0f) {
+                magnitude += std::fabs(double(args.beta) * original.c[i * args.ldc + j]);
+            }
+            const double tolerance = 4.0 * double(args.k + 2) * epsilon * magnitude + 1e-30;
+            if (!(std::fabs(double(got) - double(want)) <= tolerance)) {
+                if (mismatches++ == 0) {
+                    first_mismatch = "C[" + std::to_string(i) + "][" + std::to_string(j) +
+                                     "] = " + std::to_string(got) + ", want " +
+                                     std::to_string(want);
+                }
+            }
+        }
+    }
+    INFO(first_mismatch);
+    REQUIRE(mismatches == 0);
+}
+
+// The kernels under test: every backend of gemm available here, and every ladder step.
+struct NamedGemm {
+    std::string name;
+    GemmFunction run;
+};
+
+// Makes gemm use `backend` for one call (and restores the previous backend).
+GemmFunction gemm_on(GemmBackend backend) {
+    return [backend](const GemmArgs& args) {
+        const GemmBackend previous = ag::kernels::gemm_backend();
+        ag::kernels::set_gemm_backend(backend);
+        try {
+            ag::kernels::gemm(args);
+        } catch (...) {
+            ag::kernels::set_gemm_backend(previous);
+            throw;
+        }
+        ag::kernels::set_gemm_backend(previous);
+    };
+}
+
+std::vector<NamedGemm> kernels_under_test() {
+    std::vector<NamedGemm> kernels;
+    for (GemmBackend backend : ag::kernels::available_backends()) {
+        kernels.push_back(
+            {std::string("gemm/") + ag::kernels::gemm_backend_name(backend), gemm_on(backend)});
+    }
+    kernels.push_back({"gemm_loop_reordered", ag::kernels::gemm_loop_reordered});
+    kernels.push_back({"gemm_blocked", ag::kernels::gemm_blocked});
+    kernels.push_back({"gemm_packed", ag::kernels::gemm_packed});
+    kernels.push_back({"gemm_simd", ag::kernels::gemm_simd});
+    return kernels;
+}
+
+const Transpose kTransposes[] = {Transpose::No, Transpose::Yes};
+
+// Restores the thread count a test changed.
+struct ThreadCountGuard {
+    int saved = ag::get_num_threads();
+    ~ThreadCountGuard() { ag::set_num_threads(saved); }
+};
+
+}  // namespace
+
+TEST_CASE("gemm: every kernel matches the reference on awkward shapes", "[gemm]") {
+    const int64_t sizes[] = {1, 7, 13, 16, 31, 67, 131};
+    const float alphas[] = {1.0f, 0.5f, -2.0f};
+    const float betas[] = {0.0f, 1.0f, 0.5f};
+    for (const NamedGemm& kernel : kernels_under_test()) {
+        SECTION(kernel.name) {
+            uint32_t seed = 1;
+            for (int64_t m : sizes) {
+                for (int64_t n : sizes) {
+                    for (int64_t k : sizes) {
+                        for (Transpose ta : kTransposes) {
+                            for (Transpose tb : kTransposes) {
+                                ++seed;
+                                Problem problem{
+                                    m, n, k, ta, tb, alphas[seed % 3], betas[(seed / 3) % 3]};
+                                if (seed % 5 == 0) problem.extra_lda = 3;
+                                if (seed % 7 == 0) problem.extra_ldb = 5;
+                                if (seed % 4 == 0) problem.extra_ldc = 2;
+                                check_against_reference(kernel.run, problem, seed);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("gemm: alpha, beta and leading dimensions", "[gemm]") {
+    struct Scaling {
+        float alpha, beta;
+    };
+    // beta 0 with NaN in C must not give NaN; beta 1 accumulates; alpha 0 only scales C.
+    const Scaling scalings[] = {{1.0f, 0.0f}, {1.0f, 1.0f},   {0.5f, 0.0f},
+                                {0.5f, 1.0f}, {-1.0f, -0.5f}, {0.0f, 2.0f}};
+    for (const NamedGemm& kernel : kernels_under_test()) {
+        SECTION(kernel.name) {
+            uint32_t seed = 100;
+            for (const Scaling& s : scalings) {
+                for (Transpose ta : kTransposes) {
+                    for (Transpose tb : kTransposes) {
+                        Problem problem{37, 29, 53, ta, tb, s.alpha, s.beta, 11, 7, 5};
+                        check_against_reference(kernel.run, problem, ++seed);
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("gemm: shapes larger than the cache blocks", "[gemm]") {
+    // m > MC, k > KC (several K blocks, the last partial), n > NC: every loop runs more than once.
+    const Problem problems[] = {{300, 70, 600}, {20, 4200, 300}, {150, 170, 257}};
+    for (const NamedGemm& kernel : kernels_under_test()) {
+        SECTION(kernel.name) {
+            uint32_t seed = 200;
+            for (Problem problem : problems) {
+                for (Transpose ta : kTransposes) {
+                    for (Transpose tb : kTransposes) {
+                        problem.transpose_a = ta;
+                        problem.transpose_b = tb;
+                        problem.beta = (seed % 2 == 0) ? 0.0f : 1.0f;
+                        check_against_reference(kernel.run, problem, ++seed);
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("gemm: empty sizes", "[gemm]") {
+    for (const NamedGemm& kernel : kernels_under_test()) {
+        SECTION(kernel.name) {
+            // k == 0: C = beta * C (and C = 0 when beta == 0, even over NaN).
+            check_against_reference(kernel.run,
+                                    Problem{5, 9, 0, Transpose::No, Transpose::No, 1.0f, 0.0f}, 1);
+            check_against_reference(kernel.run,
+                                    Problem{5, 9, 0, Transpose::Yes, Transpose::No, 1.0f, 3.0f}, 2);
+            // m == 0 or n == 0: nothing to do, nothing to touch.
+            check_against_reference(kernel.run, Problem{0, 9, 4}, 3);
+            check_against_reference(kernel.run, Problem{5, 0, 4}, 4);
+        }
+    }
+}
+
+TEST_CASE("gemm: bit-identical results with 1 and 2 threads", "[gemm][parallel]") {
+    ThreadCountGuard restore_thread_count;
+    // Tall (threads share rows), wide and short (threads share columns), and one with edges.
+    const Problem problems[] = {{301, 211, 259}, {5, 3000, 300}, {1000, 40, 64}};
+    for (GemmBackend backend : ag::kernels::available_backends()) {
+        SECTION(ag::kernels::gemm_backend_name(backend)) {
+            uint32_t seed = 300;
+            for (Problem problem : problems) {
+                for (Transpose ta : kTransposes) {
+                    for (Transpose tb : kTransposes) {
+                        problem.transpose_a = ta;
+                        problem.transpose_b = tb;
+                        problem.beta = 0.5f;
+                        INFO(describe(problem));
+                        Operands one_thread(problem, ++seed), two_threads(problem, seed);
+                        ag::set_num_threads(1);
+                        gemm_on(backend)(one_thread.args);
+                        ag::set_num_threads(2);
+                        gemm_on(backend)(two_threads.args);
+                        REQUIRE(std::memcmp(one_thread.c.data(), two_threads.c.data(),
+                                            one_thread.c.size() * sizeof(float)) == 0);
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("gemm: invalid arguments throw ag::ValueError", "[gemm]") {
+    std::vector<float> a(64, 1.0f), b(64, 1.0f), c(64, 0.0f);
+    // C[4 x 4] = A[4 x 4] * B[4 x 4]
+    const GemmArgs valid{.m = 4,
+                         .n = 4,
+                         .k = 4,
+                         .a = a.data(),
+                         .lda = 4,
+                         .b = b.data(),
+                         .ldb = 4,
+                         .c = c.data(),
+                         .ldc = 4};
+    std::vector<std::pair<std::string, GemmArgs>> invalid;
+    GemmArgs args = valid;
+    args.m = -1;
+    invalid.push_back({"negative m", args});
+    args = valid;
+    args.k = -2;
+    invalid.push_back({"negative k", args});
+    args = valid;
+    args.lda = 3;  // < k
+    invalid.push_back({"lda < k", args});
+    args = valid;
+    args.transpose_a = Transpose::Yes;
+    args.m = 5;  // A stored [k, m]: lda must be >= m
+    args.ldc = 5;
+    args.n = 5;
+    args.ldb = 5;
+    invalid.push_back({"lda < m for A^T", args});
+    args = valid;
+    args.ldb = 2;
+    invalid.push_back({"ldb < n", args});
+    args = valid;
+    args.transpose_b = Transpose::Yes;
+    args.k = 6;
+    args.lda = 6;
+    args.ldb = 5;  // B stored [n, k]: ldb must be >= k
+    invalid.push_back({"ldb < k for B^T", args});
+    args = valid;
+    args.ldc = 1;
+    invalid.push_back({"ldc < n", args});
+    args = valid;
+    args.a = nullptr;
+    invalid.push_back({"null a", args});
+    args = valid;
+    args.b = nullptr;
+    invalid.push_back({"null b", args});
+    args = valid;
+    args.c = nullptr;
+    invalid.push_back({"null c", args});
+
+    std::vector<NamedGemm> kernels = kernels_under_test();
+    kernels.push_back({"gemm_reference", ag::kernels::gemm_reference});
+    for (const NamedGemm& kernel : kernels) {
+        for (const auto& [what, bad_args] : invalid) {
+            INFO(kernel.name << ": " << what);
+            REQUIRE_THROWS_AS(kernel.run(bad_args), ag::ValueError);
+        }
+    }
+    // The message names the function that rejected the arguments, and the numbers.
+    args = valid;
+    args.lda = 3;
+    REQUIRE_THROWS_WITH(ag::kernels::gemm(args), "gemm: lda 3 < k 4");
+    REQUIRE_THROWS_WITH(ag::kernels::gemm_reference(args), "gemm_reference: lda 3 < k 4");
+    REQUIRE_THROWS_WITH(ag::kernels::gemm_blocked(args), "gemm_blocked: lda 3 < k 4");
+
+    // Null pointers are fine for matrices without elements.
+    args = valid;
+    args.k = 0;
+    args.a = nullptr;
+    args.b = nullptr;
+    REQUIRE_NOTHROW(ag::kernels::gemm(args));
+}
+
+TEST_CASE("gemm: backends can be listed and forced", "[gemm]") {
+    using ag::kernels::available_backends;
+    const std::vector<GemmBackend> backends = available_backends();
+    REQUIRE(backends.size() >= 2);
+    REQUIRE(backends[0] == GemmBackend::Reference);
+    REQUIRE(backends[1] == GemmBackend::Scalar);
+    const GemmBackend saved = ag::kernels::gemm_backend();
+    for (GemmBackend backend : backends) {
+        ag::kernels::set_gemm_backend(backend);
+        REQUIRE(ag::kernels::gemm_backend() == backend);
+    }
+    ag::kernels::set_gemm_backend(saved);
+#if defined(__x86_64__)
+    REQUIRE_THROWS_AS(ag::kernels::set_gemm_backend(GemmBackend::Neon), ag::ValueError);
+#elif defined(__aarch64__)
+    REQUIRE_THROWS_AS(ag::kernels::set_gemm_backend(GemmBackend::Avx2), ag::ValueError);
+#endif
+    REQUIRE(ag::kernels::gemm_backend() == saved);
+}
