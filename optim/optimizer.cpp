@@ -83,9 +83,10 @@ void Optimizer::load_state(const NamedTensors& state) {
                                                       "' has shape " + found->shape().to_string() +
                                                       ", expected " + tensor.shape().to_string());
     }
-    for (const auto& [name, tensor] : state) {
+    for (const auto& entry : state) {
+        const std::string& name = entry.first;  // (clang 14 cannot capture a structured binding)
         const bool known = std::any_of(expected.begin(), expected.end(),
-                                       [&](const auto& entry) { return entry.first == name; });
+                                       [&](const auto& other) { return other.first == name; });
         require(known, "Optimizer::load_state: unexpected '" + name + "'");
     }
     step_count_ = static_cast<int64_t>(find("optimizer.step")->item());

@@ -91,7 +91,7 @@ TEST_CASE("NoGradGuard stops recording, nests, and is per thread", "[autograd]")
     REQUIRE((w * 2.0f).requires_grad());
 }
 
-TEST_CASE("detach cuts the graph; only leaves can be marked", "[autograd]") {
+TEST_CASE("detach cuts the graph, and only leaves can be marked", "[autograd]") {
     Tensor x = scalar(3.0f, true);
     const Tensor y = x * x;
     const Tensor z = y.detach() * x;  // d z / d x = y = 9 (y treated as a constant)

@@ -66,7 +66,7 @@ TEST_CASE("RnnSeq2Seq: extra padding changes nothing", "[nn][rnn]") {
     REQUIRE(model.attention_weights().shape() == Shape{1, 3, 5});
 }
 
-TEST_CASE("RnnSeq2Seq: cached decoding equals re-running the prefix; it overfits a batch",
+TEST_CASE("RnnSeq2Seq: cached decoding equals re-running the prefix, and it overfits a batch",
           "[nn][rnn][training]") {
     RnnSeq2Seq model(tiny_rnn());
     const IndexTensor source({3, 4, 5, 6, 7, 8, 0, 0}, {2, 4});

@@ -39,7 +39,7 @@ TEST_CASE("element access checks its index", "[tensor][errors]") {
     REQUIRE_THROWS_AS(Tensor().shape(), Error);
 }
 
-TEST_CASE("copies of a handle share data; clone and detach behave as in PyTorch", "[tensor]") {
+TEST_CASE("copies of a handle share data, and clone and detach behave as in PyTorch", "[tensor]") {
     Tensor a = from_vector({1, 2}, {2});
     Tensor alias = a;
     alias.data()[0] = 10;
