@@ -8,12 +8,13 @@ FUZZ_SECONDS ?= 60
 CMAKE_ARGS ?=
 DEPS := scripts/install-deps.sh
 
-.PHONY: help demo test test-asan bench bench-compare docs fuzz build clean format
+.PHONY: help demo test test-asan test-aarch64 bench bench-compare docs fuzz build clean format
 
 help:
 	@echo "make demo       build and train the reverse demo, then draw what it learned"
 	@echo "make test       build and run the whole test suite (CTest + Catch2)"
 	@echo "make test-asan  the test suite under AddressSanitizer + UBSan (clang)"
+	@echo "make test-aarch64  the GEMM and thread-pool tests cross-compiled for ARM (NEON), run under qemu"
 	@echo "make bench      build and run the benchmarks (Google Benchmark)"
 	@echo "make bench-compare  attograd and PyTorch on the same training step, side by side"
 	@echo "make docs       build the tutorial site and API reference into build/docs/html"
@@ -47,6 +48,19 @@ test-asan:
 	cmake --preset asan $(CMAKE_ARGS)
 	cmake --build --preset asan --parallel $(JOBS)
 	ctest --preset asan --parallel $(JOBS)
+
+# The NEON micro-kernel proven, not just written: the GEMM and thread-pool tests cross-compiled
+# for aarch64 (statically, so qemu-user needs no ARM libraries) and run under emulation.
+AARCH64_SOURCES := core/parallel.cpp core/kernels/gemm_reference.cpp core/kernels/gemm_packing.cpp \
+  core/kernels/microkernel_scalar.cpp core/kernels/microkernel_avx2.cpp \
+  core/kernels/microkernel_neon.cpp core/kernels/gemm_ladder.cpp core/kernels/gemm.cpp \
+  tests/test_main.cpp tests/test_gemm.cpp tests/test_parallel.cpp
+test-aarch64:
+	@$(DEPS) aarch64
+	mkdir -p build/aarch64
+	aarch64-linux-gnu-g++ -std=c++20 -O2 -Wall -Wextra -Wpedantic -static -pthread -I. \
+	  -idirafter /usr/include $(AARCH64_SOURCES) -o build/aarch64/test_gemm
+	qemu-aarch64 build/aarch64/test_gemm
 
 bench:
 	@$(DEPS) bench

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a make target needs and the machine lacks, then gets out of the way.
 #
-#   scripts/install-deps.sh build|test|asan|bench|docs|valgrind
+#   scripts/install-deps.sh build|test|asan|bench|docs|valgrind|aarch64
 #
 # Debian/Ubuntu: apt-get (through sudo when not root). macOS: Homebrew. Anything already
 # present is left alone, so a second run installs nothing and prints nothing.
@@ -21,7 +21,9 @@ case "$target" in
   docs) needs=("${build_needs[@]}" doxygen:doxygen dot:graphviz
                /usr/share/javascript/mathjax/MathJax.js:libjs-mathjax) ;;
   valgrind) needs=(valgrind:valgrind) ;;
-  *) echo "install-deps.sh: unknown target '$target' (build|test|asan|bench|docs|valgrind)" >&2
+  aarch64) needs=(/usr/include/catch2/catch.hpp:catch2 aarch64-linux-gnu-g++:g++-aarch64-linux-gnu
+                  qemu-aarch64:qemu-user) ;;
+  *) echo "install-deps.sh: unknown target '$target' (build|test|asan|bench|docs|valgrind|aarch64)" >&2
      exit 2 ;;
 esac
 
