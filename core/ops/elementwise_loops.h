@@ -62,6 +62,22 @@ void for_each_row(const Shape& shape, const std::array<std::vector<int64_t>, N>&
     }
 }
 
+/// A tensor seen as [outer, n, inner] around dimension `dim` (n = the size of dim, outer and
+/// inner the products of the sizes before and after it): the layout of every op that works
+/// along one dimension (softmax, max, concat, slice, index_select). Element (o, k, i) is at
+/// (o * n + k) * inner + i.
+struct AroundDim {
+    int64_t outer = 1, n = 1, inner = 1;
+    AroundDim(const Shape& shape, int64_t dim) {
+        for (int64_t d = 0; d < shape.rank(); ++d) {
+            const int64_t size = shape.sizes()[d];
+            if (d < dim) outer *= size;
+            if (d == dim) n = size;
+            if (d > dim) inner *= size;
+        }
+    }
+};
+
 /// Elements per piece when an element-wise loop is split over threads: below this, waking a
 /// thread costs more than it saves.
 inline constexpr int64_t kElementwiseGrain = 1 << 15;

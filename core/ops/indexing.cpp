@@ -75,9 +75,8 @@ Tensor index_select(const Tensor& x, int64_t dim, const IndexTensor& ids) {
         }
     }
     // x viewed as [outer, n, inner]: each selected id copies one [inner] block per outer.
-    int64_t outer = 1, inner = 1;
-    for (int64_t k = 0; k < d; ++k) outer *= x.size(k);
-    for (int64_t k = d + 1; k < x.rank(); ++k) inner *= x.size(k);
+    const detail::AroundDim view(x.shape(), d);
+    const int64_t outer = view.outer, inner = view.inner;
     std::vector<int64_t> sizes = x.shape().to_vector();
     sizes[d] = ids.numel();
     Tensor out{Shape(sizes)};

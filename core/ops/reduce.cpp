@@ -85,23 +85,10 @@ int64_t count_reduced(const Tensor& x, const std::vector<int64_t>& dims, const c
     return n;
 }
 
-// Views x as [outer, n, inner] around `dim`, the layout every along-one-dimension loop uses.
-struct AlongDim {
-    int64_t outer = 1, n = 1, inner = 1;
-    AlongDim(const Shape& shape, int64_t dim) {
-        for (int64_t d = 0; d < shape.rank(); ++d) {
-            const int64_t size = shape.sizes()[d];
-            if (d < dim) outer *= size;
-            if (d == dim) n = size;
-            if (d > dim) inner *= size;
-        }
-    }
-};
-
 // The (first) argmax along `dim` of every [outer, inner] position, row-major.
 std::vector<int64_t> argmax_along(const Tensor& x, int64_t dim, const char* op) {
     const int64_t d = normalize_dim(dim, x.rank(), op);
-    const AlongDim view(x.shape(), d);
+    const detail::AroundDim view(x.shape(), d);
     if (view.n == 0) throw ValueError(std::string(op) + ": reduction over an empty dimension");
     std::vector<int64_t> best(view.outer * view.inner);
     const float* in = x.data();
@@ -147,7 +134,7 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
 
 Tensor max(const Tensor& x, int64_t dim, bool keepdim) {
     const int64_t d = normalize_dim(dim, x.rank(), "max");
-    const AlongDim view(x.shape(), d);
+    const detail::AroundDim view(x.shape(), d);
     auto arg = std::make_shared<std::vector<int64_t>>(argmax_along(x, d, "max"));
     const Shape kept = keepdim_shape(x.shape(), {d}, "max");
     Tensor out(keepdim ? kept : dropdim_shape(x.shape(), {d}));

@@ -31,18 +31,6 @@ void copy_blocks(const float* src, int64_t src_stride, float* dst, int64_t dst_s
     }
 }
 
-// Product of the sizes before and after `dim`: x viewed as [outer, size(dim), inner].
-int64_t outer_size(const Shape& shape, int64_t dim) {
-    int64_t n = 1;
-    for (int64_t d = 0; d < dim; ++d) n *= shape.sizes()[d];
-    return n;
-}
-int64_t inner_size(const Shape& shape, int64_t dim) {
-    int64_t n = 1;
-    for (int64_t d = dim + 1; d < shape.rank(); ++d) n *= shape.sizes()[d];
-    return n;
-}
-
 }  // namespace
 
 Tensor reshape(const Tensor& x, const std::vector<int64_t>& sizes) {
@@ -186,8 +174,8 @@ Tensor concat(const std::vector<Tensor>& tensors, int64_t dim) {
         sizes[d] += t.shape().sizes()[d];
     }
     Tensor out{Shape(sizes)};
-    const int64_t outer = outer_size(first, d);
-    const int64_t inner = inner_size(first, d);
+    const detail::AroundDim view(first, d);
+    const int64_t outer = view.outer, inner = view.inner;
     for (size_t i = 0; i < tensors.size(); ++i) {
         const int64_t block = tensors[i].size(d) * inner;
         copy_blocks(tensors[i].data(), block, out.data() + offsets[i] * inner, sizes[d] * inner,
@@ -207,8 +195,8 @@ Tensor slice(const Tensor& x, int64_t dim, int64_t start, int64_t end) {
     std::vector<int64_t> sizes = x.shape().to_vector();
     sizes[d] = end - start;
     Tensor out{Shape(sizes)};
-    const int64_t outer = outer_size(x.shape(), d);
-    const int64_t inner = inner_size(x.shape(), d);
+    const detail::AroundDim view(x.shape(), d);
+    const int64_t outer = view.outer, inner = view.inner;
     copy_blocks(x.data() + start * inner, size * inner, out.data(), sizes[d] * inner, outer,
                 sizes[d] * inner);
     // Backward: the slice's gradient goes back where the slice came from; the rest gets 0.

@@ -9,20 +9,16 @@
 #include <limits>
 
 #include "core/autograd.h"
+#include "core/ops/elementwise_loops.h"
 #include "core/parallel.h"
 
 namespace ag {
 
 namespace {
 
-struct Lanes {  // x as [outer, n, inner] around one dimension
-    int64_t outer = 1, n = 1, inner = 1;
-    Lanes(const Shape& shape, int64_t dim) {
-        for (int64_t d = 0; d < shape.rank(); ++d) {
-            const int64_t size = shape.sizes()[d];
-            (d < dim ? outer : d == dim ? n : inner) *= size;
-        }
-    }
+// x as [outer, n, inner] around the softmax dimension: outer * inner vectors ("lanes") of n.
+struct Lanes : detail::AroundDim {
+    using AroundDim::AroundDim;
     // Calls f(first, stride) for every vector along the dimension, vectors split over
     // threads (each vector is independent; a piece holds at least ~32K elements).
     template <class F>

@@ -129,9 +129,9 @@ int run_transformer_demo(int argc, const char* const* argv, const DemoSpec& spec
                 std::max<int64_t>(task->max_source_length(), task->max_target_length()) + 2,
             .pad_id = kPad,
             .seed = static_cast<uint64_t>(s.seed)});
+        const Example example = task->examples(1, 99)[0];
         std::printf("task %s: e.g. %s -> %s\n", task->name().c_str(),
-                    task->to_text(task->examples(1, 99)[0].source).c_str(),
-                    task->to_text(task->examples(1, 99)[0].target).c_str());
+                    task->to_text(example.source).c_str(), task->to_text(example.target).c_str());
         std::printf(
             "model: Transformer, d_model %lld, %lld heads, %lld+%lld layers, %lld "
             "parameters; %d threads\n",
