@@ -109,9 +109,11 @@ void register_all() {
         for (int threads : {1, all}) {
             const std::string suffix = std::string(c->name) + "/threads:" + std::to_string(threads);
             benchmark::RegisterBenchmark(("infer/" + suffix).c_str(), inference, *c, threads)
-                ->Unit(benchmark::kMillisecond);
+                ->Unit(benchmark::kMillisecond)
+                ->MeasureProcessCPUTime();
             benchmark::RegisterBenchmark(("train/" + suffix).c_str(), train_step, *c, threads)
-                ->Unit(benchmark::kMillisecond);
+                ->Unit(benchmark::kMillisecond)
+                ->MeasureProcessCPUTime();
             if (all == 1) break;
         }
     }

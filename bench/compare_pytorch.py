@@ -8,7 +8,11 @@ frameworks, each case in a fresh process, and prints one table with the ratios.
 
 PyTorch runs torch.nn.Transformer (post-norm, dropout 0, batch_first) with embeddings, the
 sinusoidal positions and an output projection, as attograd's Transformer. It is measured at its
-better setting for each thread count: its default and OMP_WAIT_POLICY=passive.
+better setting for each thread count: its default and OMP_WAIT_POLICY=passive. Debian's PyTorch
+does its matrix products in OpenBLAS, whose own thread pool ignores torch.set_num_threads, so the
+child process also sets OPENBLAS_NUM_THREADS and OMP_NUM_THREADS: without them "1 thread" used
+both cores here (process CPU time twice the wall time). Each row prints the cores each framework
+really used (CPU time over wall time) so the thread counts can be checked.
 
     make bench-compare                     (or: python3 bench/compare_pytorch.py BUILD_DIR)
 """
@@ -81,18 +85,22 @@ def torch_case(config_name, mode, threads, seconds):
         model.eval()
     for _ in range(2):  # warm up
         step()
-    iterations, start = 0, time.perf_counter()
+    iterations, start, cpu_start = 0, time.perf_counter(), time.process_time()
     while time.perf_counter() - start < seconds or iterations < 3:
         step()
         iterations += 1
     elapsed = time.perf_counter() - start
+    cores_used = (time.process_time() - cpu_start) / elapsed
     tokens = c["batch"] * c["length"] * iterations
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
-    print(json.dumps({"tokens_per_second": tokens / elapsed, "peak_rss_mb": peak}))
+    print(json.dumps({"tokens_per_second": tokens / elapsed, "peak_rss_mb": peak,
+                      "cores_used": cores_used}))
 
 
 def run_torch(config_name, mode, threads, wait_policy, seconds):
     env = dict(os.environ)
+    env["OPENBLAS_NUM_THREADS"] = str(threads)
+    env["OMP_NUM_THREADS"] = str(threads)
     if wait_policy:
         env["OMP_WAIT_POLICY"] = wait_policy
     output = subprocess.run(
@@ -104,11 +112,13 @@ def run_torch(config_name, mode, threads, wait_policy, seconds):
 def run_attograd(build_dir, config_name, mode, threads, seconds):
     name = f"{mode}/{config_name}/threads:{threads}"
     output = subprocess.run(
-        [os.path.join(build_dir, "bench", "bench_train"), f"--benchmark_filter=^{name}$",
+        [os.path.join(build_dir, "bench", "bench_train"), f"--benchmark_filter=^{name}(/process_time)?$",
          f"--benchmark_min_time={seconds}", "--benchmark_format=json"],
         check=True, capture_output=True, text=True).stdout
     result = json.loads(output)["benchmarks"][0]
-    return {"tokens_per_second": result["tokens_per_second"], "peak_rss_mb": result["peak_rss_mb"]}
+    # Google Benchmark's cpu_time is the process's CPU time per iteration (all threads).
+    return {"tokens_per_second": result["tokens_per_second"], "peak_rss_mb": result["peak_rss_mb"],
+            "cores_used": result["cpu_time"] / result["real_time"]}
 
 
 def main():
@@ -130,13 +140,14 @@ def main():
                 rows.append((f"{mode}/{config_name}/threads:{threads}", ours, best))
                 print(f"  measured {rows[-1][0]}", file=sys.stderr, flush=True)
     print(f"{'case':<26} {'attograd tok/s':>15} {'pytorch tok/s':>14} {'ratio':>7} "
-          f"{'attograd MiB':>13} {'pytorch MiB':>12} {'ratio':>7}")
+          f"{'attograd MiB':>13} {'pytorch MiB':>12} {'ratio':>7} {'cores used':>11}")
     for name, ours, theirs in rows:
         print(f"{name:<26} {ours['tokens_per_second']:>15.0f} "
               f"{theirs['tokens_per_second']:>14.0f} "
               f"{ours['tokens_per_second'] / theirs['tokens_per_second']:>6.2f}x "
               f"{ours['peak_rss_mb']:>13.0f} {theirs['peak_rss_mb']:>12.0f} "
-              f"{ours['peak_rss_mb'] / theirs['peak_rss_mb']:>6.2f}x")
+              f"{ours['peak_rss_mb'] / theirs['peak_rss_mb']:>6.2f}x "
+              f"{ours['cores_used']:>5.1f} / {theirs['cores_used']:<4.1f}")
 
 
 if __name__ == "__main__":
