@@ -2,6 +2,7 @@
 // batching and broadcasting, errors, gradchecks.
 #include <catch2/catch.hpp>
 
+#include "core/parallel.h"
 #include "test_helpers.h"
 
 using namespace ag;
@@ -45,6 +46,32 @@ TEST_CASE("batched matmul broadcasts the batch dimensions", "[ops][matmul]") {
         }
     }
     REQUIRE(matmul(test::random({3, 4}), test::random({6, 4, 5})).shape() == Shape{6, 3, 5});
+}
+
+TEST_CASE("batched matmul gives the same bits with 1 and 2 threads", "[ops][matmul][threads]") {
+    // Small products are shared out over the threads one matrix each (the per-head products of
+    // attention); broadcast operands' gradients are accumulated one matrix after another.
+    struct RestoreThreads {
+        int saved = get_num_threads();
+        ~RestoreThreads() { set_num_threads(saved); }
+    } restore;
+    const auto run = [](int threads, const Shape& a_shape, const Shape& b_shape) {
+        set_num_threads(threads);
+        Tensor a = test::random(a_shape, 5), b = test::random(b_shape, 6);
+        a.set_requires_grad(true);
+        b.set_requires_grad(true);
+        const Tensor c = matmul(a, b);
+        sum(c * test::random(c.shape(), 7)).backward();
+        return std::vector<std::vector<float>>{c.to_vector(), a.grad().to_vector(),
+                                               b.grad().to_vector()};
+    };
+    for (const auto& [a_shape, b_shape] : {std::pair{Shape{8, 4, 17, 9}, Shape{8, 4, 9, 13}},
+                                           std::pair{Shape{6, 32, 32}, Shape{32, 32}},
+                                           std::pair{Shape{3, 1, 5, 7}, Shape{1, 4, 7, 6}}}) {
+        const auto one = run(1, a_shape, b_shape);
+        const auto two = run(2, a_shape, b_shape);
+        for (size_t i = 0; i < one.size(); ++i) REQUIRE(one[i] == two[i]);
+    }
 }
 
 TEST_CASE("matmul errors name both shapes", "[ops][matmul][errors]") {

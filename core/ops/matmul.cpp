@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/kernels/gemm.h"
 #include "core/ops/elementwise_loops.h"
+#include "core/parallel.h"
 
 namespace ag {
 
@@ -19,6 +20,25 @@ using kernels::Transpose;
 struct BatchOffsets {
     std::vector<int64_t> a, b, out;
 };
+
+// Runs body(i) for every matrix i of a batch of `count` products of `multiply_adds` each.
+// gemm shares one large product over the threads itself, but keeps a small one (attention's
+// per-head products are 32 x 32 x 32) on one thread; then the products are shared out instead,
+// each computed whole by one thread, so the result does not depend on the number of threads.
+// `independent` says the bodies write disjoint memory (false when a broadcast operand's
+// gradient is accumulated by several of them: those run one after the other).
+template <typename Body>
+void for_each_matrix(size_t count, int64_t multiply_adds, bool independent, const Body& body) {
+    constexpr int64_t kSmallProduct = 64 * 64 * 64;  // gemm's own threshold for threads
+    if (!independent || multiply_adds >= kSmallProduct || count < 2) {
+        for (size_t i = 0; i < count; ++i) body(i);
+        return;
+    }
+    const int64_t grain = std::max<int64_t>(1, kSmallProduct / std::max<int64_t>(1, multiply_adds));
+    parallel_for(0, static_cast<int64_t>(count), grain, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) body(static_cast<size_t>(i));
+    });
+}
 
 // a [..., M, K] and b [..., K, N]: broadcasts the batch dimensions (all but the last two) and
 // lists, for each matrix of the result, which matrix of a and of b it multiplies.
@@ -63,9 +83,10 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     Tensor out{Shape(out_sizes)};
     auto offsets = std::make_shared<BatchOffsets>(
         batch_offsets(leading(a.shape()), leading(b.shape()), out_batch, m * k, k * n, m * n));
+    const int64_t out_count = static_cast<int64_t>(offsets->out.size());
 
     // out_i = a_i @ b_i for each matrix i of the batch.
-    for (size_t i = 0; i < offsets->out.size(); ++i) {
+    for_each_matrix(offsets->out.size(), m * n * k, true, [&](size_t i) {
         kernels::gemm({.m = m,
                        .n = n,
                        .k = k,
@@ -76,16 +97,19 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                        .beta = 0.0f,
                        .c = out.data() + offsets->out[i],
                        .ldc = n});
-    }
+    });
 
     return record("matmul", out, {a, b},
-                  [a = a.detach(), b = b.detach(), a_needs = a.requires_grad(),
-                   b_needs = b.requires_grad(), offsets, m, n, k](const Tensor& g) {
+                  [a, b, a_needs = a.requires_grad(),
+                   b_needs = b.requires_grad(), offsets, m, n, k,
+                   broadcast = a.numel() / std::max<int64_t>(1, m * k) != out_count ||
+                               b.numel() / std::max<int64_t>(1, k * n) != out_count](
+                      const Tensor& g) {
                       // A matrix of a (or b) used by several batch entries, by broadcasting,
                       // receives the sum of their gradients: beta = 1 accumulates into zeros.
                       Tensor da = a_needs ? zeros(a.shape()) : Tensor();
                       Tensor db = b_needs ? zeros(b.shape()) : Tensor();
-                      for (size_t i = 0; i < offsets->out.size(); ++i) {
+                      for_each_matrix(offsets->out.size(), m * n * k, !broadcast, [&](size_t i) {
                           const float* g_i = g.data() + offsets->out[i];
                           if (a_needs) {  // da_i += g_i [M,N] @ b_i^T [N,K]
                               kernels::gemm({.transpose_b = Transpose::Yes,
@@ -113,7 +137,7 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                                              .c = db.data() + offsets->b[i],
                                              .ldc = n});
                           }
-                      }
+                      });
                       return std::vector<Tensor>{da, db};
                   });
 }
@@ -154,7 +178,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                    .ldc = out_features});
     return record(
         "linear", y, {x, weight, bias},
-        [x = x.detach(), weight = weight.detach(), x_needs = x.requires_grad(),
+        [x, weight, x_needs = x.requires_grad(),
          w_needs = weight.requires_grad(), b_needs = bias.defined() && bias.requires_grad(), rows,
          in, out_features](const Tensor& g) {
             Tensor dx, dweight, dbias;
