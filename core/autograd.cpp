@@ -44,9 +44,11 @@ Node::~Node() {
     // Destroying a node drops its inputs, which may drop their nodes, and so on up a chain as
     // long as the graph. Done by recursion, a 100,000-op chain would overflow the stack, so
     // instead each node whose last owner is being released is moved onto `pending` and freed
-    // in this loop, with its own inputs already taken away.
+    // in this loop, with its own inputs already taken away. The backward function goes first:
+    // it may hold the inputs too (rule 1), and the count of owners below must be the node's.
     std::vector<std::shared_ptr<Node>> pending;
     auto take_inputs = [&pending](Node& node) {
+        node.backward = nullptr;
         for (Tensor& input : node.inputs) {
             TensorImpl* impl = input.impl();
             if (impl && input.impl_.use_count() == 1 && impl->grad_fn &&

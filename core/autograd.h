@@ -9,8 +9,10 @@
 // the leaves (the parameters).
 //
 // Three rules keep the graph cheap and safe:
-//   1. Backward functions capture the buffers they need as detached tensors, never the node or
-//      the output tensor itself, so there are no shared_ptr cycles and graphs are freed.
+//   1. Backward functions never capture the node or the op's output tensor itself (the output
+//      owns the node, so that would be a shared_ptr cycle and the graph would never be freed):
+//      an output they need is captured detached (a new handle on the same buffer). The op's
+//      inputs they capture as they are: the node holds those already, so it costs no copy.
 //   2. Graph walks (topological sort, destruction) use explicit stacks, not recursion, so a
 //      100,000-op chain does not overflow the call stack.
 //   3. Backward functions run in no-grad mode: computing a gradient records nothing.

@@ -215,8 +215,8 @@ ThreadPool& pool() {
 
 }  // namespace
 
-void parallel_for(int64_t begin, int64_t end, int64_t grain,
-                  const std::function<void(int64_t, int64_t)>& fn) {
+void detail::parallel_for_pieces(int64_t begin, int64_t end, int64_t grain,
+                                 const std::function<void(int64_t, int64_t)>& fn) {
     if (end <= begin) return;
     const int64_t size = end - begin;
     grain = std::max<int64_t>(grain, 1);

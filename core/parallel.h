@@ -28,8 +28,18 @@ namespace ag {
 /// call on the calling thread when `end - begin <= grain`, when one thread is set, or when called
 /// from inside another parallel_for (nested loops run inline, never deadlock). An empty range
 /// calls nothing. If `fn` throws, the first exception is rethrown here after every piece ended.
-void parallel_for(int64_t begin, int64_t end, int64_t grain,
-                  const std::function<void(int64_t, int64_t)>& fn);
+///
+/// A template, so that a loop that runs inline (most loops over small tensors) calls `fn`
+/// directly: wrapping a lambda in a std::function costs a heap allocation, paid only when the
+/// loop is really shared out.
+template <typename Fn>
+void parallel_for(int64_t begin, int64_t end, int64_t grain, const Fn& fn);
+
+namespace detail {
+/// The shared-out part of parallel_for: cuts [begin, end) into pieces for the thread pool.
+void parallel_for_pieces(int64_t begin, int64_t end, int64_t grain,
+                         const std::function<void(int64_t, int64_t)>& fn);
+}  // namespace detail
 
 /// Sets how many threads parallel_for may use, the calling thread included (1 = no workers).
 /// Waits for a running parallel_for to finish first. Throws ag::ValueError if `num_threads` is
@@ -43,5 +53,15 @@ int get_num_threads();
 
 /// True while the calling thread runs a piece of a parallel_for.
 bool in_parallel_region();
+
+template <typename Fn>
+void parallel_for(int64_t begin, int64_t end, int64_t grain, const Fn& fn) {
+    if (end <= begin) return;
+    if (end - begin <= grain || in_parallel_region() || get_num_threads() == 1) {
+        fn(begin, end);
+        return;
+    }
+    detail::parallel_for_pieces(begin, end, grain, fn);
+}
 
 }  // namespace ag

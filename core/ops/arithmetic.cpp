@@ -26,7 +26,7 @@ Tensor mul(const Tensor& a, const Tensor& b) {
     Tensor out = detail::broadcast_map(a, b, "mul", [](float x, float y) { return x * y; });
     // d(a*b)/da = b and d(a*b)/db = a: each input's gradient needs the other input's values.
     return record("mul", out, {a, b},
-                  [a = a.detach(), b = b.detach(), a_needs = a.requires_grad(),
+                  [a, b, a_needs = a.requires_grad(),
                    b_needs = b.requires_grad()](const Tensor& g) {
                       return std::vector<Tensor>{a_needs ? sum_to(g * b, a.shape()) : Tensor(),
                                                  b_needs ? sum_to(g * a, b.shape()) : Tensor()};
@@ -38,7 +38,7 @@ Tensor div(const Tensor& a, const Tensor& b) {
     Tensor out = detail::broadcast_map(a, b, "div", [](float x, float y) { return x / y; });
     // d(a/b)/da = 1/b;  d(a/b)/db = -a/b^2 = -out/b.
     return record("div", out, {a, b},
-                  [out = out.detach(), b = b.detach(), a_needs = a.requires_grad(),
+                  [out = out.detach(), b, a_needs = a.requires_grad(),
                    b_needs = b.requires_grad(), a_shape = a.shape()](const Tensor& g) {
                       Tensor g_over_b = g / b;
                       return std::vector<Tensor>{

@@ -54,7 +54,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
         }
     });
     return record("layer_norm", y, {x, weight, bias},
-                  [xhat, rstd, weight = weight.defined() ? weight.detach() : Tensor(),
+                  [xhat, rstd, weight,
                    has_bias = bias.defined(), d, rows, grain](const Tensor& g) {
                       Tensor dx(xhat.shape());
                       Tensor dweight = weight.defined() ? zeros(Shape{d}) : Tensor();

@@ -23,7 +23,7 @@ Tensor exp(const Tensor& x) {
 
 Tensor log(const Tensor& x) {
     Tensor y = map(x, [](float v) { return std::log(v); });
-    return record("log", y, {x}, [x = x.detach()](const Tensor& g) {
+    return record("log", y, {x}, [x](const Tensor& g) {
         return std::vector<Tensor>{map2(g, x, [](float g, float x) { return g / x; })};
     });
 }
@@ -37,7 +37,7 @@ Tensor sqrt(const Tensor& x) {
 
 Tensor pow(const Tensor& x, float exponent) {
     Tensor y = map(x, [exponent](float v) { return std::pow(v, exponent); });
-    return record("pow", y, {x}, [x = x.detach(), p = exponent](const Tensor& g) {
+    return record("pow", y, {x}, [x, p = exponent](const Tensor& g) {
         return std::vector<Tensor>{
             map2(g, x, [p](float g, float x) { return g * p * std::pow(x, p - 1.0f); })};
     });
@@ -77,7 +77,7 @@ Tensor gelu(const Tensor& x) {
         static_cast<float>(0.5 * std::numbers::inv_sqrtpi * std::numbers::sqrt2);  // 1/sqrt(2 pi)
     Tensor y = map(x, [](float v) { return 0.5f * v * (1.0f + std::erf(v * kInvSqrt2)); });
     // d/dx [x Phi(x)] = Phi(x) + x phi(x), with phi(x) = e^(-x^2/2) / sqrt(2 pi).
-    return record("gelu", y, {x}, [x = x.detach()](const Tensor& g) {
+    return record("gelu", y, {x}, [x](const Tensor& g) {
         return std::vector<Tensor>{map2(g, x, [](float g, float x) {
             const float cdf = 0.5f * (1.0f + std::erf(x * kInvSqrt2));
             const float pdf = kInvSqrt2Pi * std::exp(-0.5f * x * x);
