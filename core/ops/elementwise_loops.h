@@ -16,6 +16,23 @@
 
 namespace ag::detail {
 
+/// sum over j in [0, n) of term(j), added in 8 interleaved partial sums (lane j % 8) that are
+/// combined at the end in a fixed order. One running sum makes every addition wait for the one
+/// before (about 4 cycles each); eight independent ones fill a SIMD register and let the
+/// compiler vectorize the loop without -ffast-math. The order is fixed, so the result is too.
+template <class Term>
+float lane_sum(int64_t n, const Term& term) {
+    constexpr int64_t kLanes = 8;
+    float lanes[kLanes] = {};
+    int64_t j = 0;
+    for (; j + kLanes <= n; j += kLanes) {
+        for (int64_t lane = 0; lane < kLanes; ++lane) lanes[lane] += term(j + lane);
+    }
+    for (; j < n; ++j) lanes[j % kLanes] += term(j);
+    return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
+           ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
+
 /// Strides (in elements) for reading a tensor of shape `in` as if it had the broadcast shape
 /// `out`: the tensor's own strides, aligned at the right, with 0 where `in` has size 1 or lacks
 /// the dimension. `in` must broadcast to `out`.

@@ -9,6 +9,7 @@
 
 #include "core/autograd.h"
 #include "core/error.h"
+#include "core/ops/elementwise_loops.h"
 #include "core/parallel.h"
 
 namespace ag {
@@ -39,63 +40,63 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
             const float* xr = x.data() + r * d;
             float* hr = xhat.data() + r * d;
             float* yr = y.data() + r * d;
-            float mean = 0.0f;
-            for (int64_t j = 0; j < d; ++j) mean += xr[j];
-            mean /= static_cast<float>(d);
-            float var = 0.0f;
-            for (int64_t j = 0; j < d; ++j) var += (xr[j] - mean) * (xr[j] - mean);
-            var /= static_cast<float>(d);
+            const float mean =
+                detail::lane_sum(d, [&](int64_t j) { return xr[j]; }) / static_cast<float>(d);
+            const float var =
+                detail::lane_sum(d, [&](int64_t j) { return (xr[j] - mean) * (xr[j] - mean); }) /
+                static_cast<float>(d);
             const float inv_std = 1.0f / std::sqrt(var + eps);
             rstd.data()[r] = inv_std;
-            for (int64_t j = 0; j < d; ++j) {
-                hr[j] = (xr[j] - mean) * inv_std;
-                yr[j] = hr[j] * (w ? w[j] : 1.0f) + (b ? b[j] : 0.0f);
+            for (int64_t j = 0; j < d; ++j) hr[j] = (xr[j] - mean) * inv_std;
+            for (int64_t j = 0; j < d; ++j) yr[j] = w ? hr[j] * w[j] : hr[j];
+            if (b) {
+                for (int64_t j = 0; j < d; ++j) yr[j] += b[j];
             }
         }
     });
-    return record("layer_norm", y, {x, weight, bias},
-                  [xhat, rstd, weight,
-                   has_bias = bias.defined(), d, rows, grain](const Tensor& g) {
-                      Tensor dx(xhat.shape());
-                      Tensor dweight = weight.defined() ? zeros(Shape{d}) : Tensor();
-                      Tensor dbias = has_bias ? zeros(Shape{d}) : Tensor();
-                      const float* w = weight.defined() ? weight.data() : nullptr;
-                      float* dw = dweight.defined() ? dweight.data() : nullptr;
-                      float* db = dbias.defined() ? dbias.data() : nullptr;
-                      // dx row by row (rows are independent: split over threads) ...
-                      parallel_for(0, rows, grain, [&](int64_t first_row, int64_t end_row) {
-                          for (int64_t r = first_row; r < end_row; ++r) {
-                              const float* gr = g.data() + r * d;
-                              const float* hr = xhat.data() + r * d;
-                              float* dxr = dx.data() + r * d;
-                              // mean(dxhat) and mean(dxhat * xhat), with dxhat = g * weight
-                              float mean_dxhat = 0.0f, mean_dxhat_xhat = 0.0f;
-                              for (int64_t j = 0; j < d; ++j) {
-                                  const float dxhat = gr[j] * (w ? w[j] : 1.0f);
-                                  mean_dxhat += dxhat;
-                                  mean_dxhat_xhat += dxhat * hr[j];
-                              }
-                              mean_dxhat /= static_cast<float>(d);
-                              mean_dxhat_xhat /= static_cast<float>(d);
-                              const float inv_std = rstd.data()[r];
-                              for (int64_t j = 0; j < d; ++j) {
-                                  const float dxhat = gr[j] * (w ? w[j] : 1.0f);
-                                  dxr[j] = inv_std * (dxhat - mean_dxhat - hr[j] * mean_dxhat_xhat);
-                              }
-                          }
-                      });
-                      // ... then dweight and dbias, sums over all rows, in one thread so the
-                      // order of the additions (and the result) does not depend on threads.
-                      for (int64_t r = 0; r < rows && (dw || db); ++r) {
-                          const float* gr = g.data() + r * d;
-                          const float* hr = xhat.data() + r * d;
-                          for (int64_t j = 0; j < d; ++j) {
-                              if (dw) dw[j] += gr[j] * hr[j];
-                              if (db) db[j] += gr[j];
-                          }
-                      }
-                      return std::vector<Tensor>{dx, dweight, dbias};
-                  });
+    return record(
+        "layer_norm", y, {x, weight, bias},
+        [xhat, rstd, weight, has_bias = bias.defined(), d, rows, grain](const Tensor& g) {
+            Tensor dx(xhat.shape());
+            Tensor dweight = weight.defined() ? zeros(Shape{d}) : Tensor();
+            Tensor dbias = has_bias ? zeros(Shape{d}) : Tensor();
+            const float* w = weight.defined() ? weight.data() : nullptr;
+            float* dw = dweight.defined() ? dweight.data() : nullptr;
+            float* db = dbias.defined() ? dbias.data() : nullptr;
+            // dx row by row (rows are independent: split over threads) ...
+            parallel_for(0, rows, grain, [&](int64_t first_row, int64_t end_row) {
+                for (int64_t r = first_row; r < end_row; ++r) {
+                    const float* gr = g.data() + r * d;
+                    const float* hr = xhat.data() + r * d;
+                    float* dxr = dx.data() + r * d;
+                    const auto dxhat = [&](int64_t j) { return w ? gr[j] * w[j] : gr[j]; };
+                    // mean(dxhat) and mean(dxhat * xhat), with dxhat = g * weight
+                    const float mean_dxhat =
+                        detail::lane_sum(d, [&](int64_t j) { return dxhat(j); }) /
+                        static_cast<float>(d);
+                    const float mean_dxhat_xhat =
+                        detail::lane_sum(d, [&](int64_t j) { return dxhat(j) * hr[j]; }) /
+                        static_cast<float>(d);
+                    const float inv_std = rstd.data()[r];
+                    for (int64_t j = 0; j < d; ++j) {
+                        dxr[j] = inv_std * (dxhat(j) - mean_dxhat - hr[j] * mean_dxhat_xhat);
+                    }
+                }
+            });
+            // ... then dweight and dbias, sums over all rows, in one thread so the
+            // order of the additions (and the result) does not depend on threads.
+            for (int64_t r = 0; r < rows; ++r) {
+                const float* gr = g.data() + r * d;
+                const float* hr = xhat.data() + r * d;
+                if (dw) {
+                    for (int64_t j = 0; j < d; ++j) dw[j] += gr[j] * hr[j];
+                }
+                if (db) {
+                    for (int64_t j = 0; j < d; ++j) db[j] += gr[j];
+                }
+            }
+            return std::vector<Tensor>{dx, dweight, dbias};
+        });
 }
 
 }  // namespace ag
