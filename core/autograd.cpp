@@ -41,19 +41,18 @@ NoGradGuard::NoGradGuard() : previous_(grad_enabled) { grad_enabled = false; }
 NoGradGuard::~NoGradGuard() { grad_enabled = previous_; }
 
 Node::~Node() {
-    // Destroying a node drops its inputs, which may drop their nodes, and so on up a chain as
-    // long as the graph. Done by recursion, a 100,000-op chain would overflow the stack, so
-    // instead each node whose last owner is being released is moved onto `pending` and freed
-    // in this loop, with its own inputs already taken away. The backward function goes first:
-    // it may hold the inputs too (rule 1), and the count of owners below must be the node's.
+    // Destroying a node drops its edges, which may drop the nodes they lead to, and so on up a
+    // chain as long as the graph. Done by recursion, a 100,000-op chain would overflow the
+    // stack, so instead each node whose last owner is being released is moved onto `pending`
+    // and freed in this loop, with its own edges already taken away. The backward function
+    // goes first: the inputs it captured may hold their producers too (rule 2), and the count
+    // of owners below must be the edges'.
     std::vector<std::shared_ptr<Node>> pending;
     auto take_inputs = [&pending](Node& node) {
         node.backward = nullptr;
-        for (Tensor& input : node.inputs) {
-            TensorImpl* impl = input.impl();
-            if (impl && input.impl_.use_count() == 1 && impl->grad_fn &&
-                impl->grad_fn.use_count() == 1) {
-                pending.push_back(std::move(impl->grad_fn));
+        for (Edge& edge : node.inputs) {
+            if (edge.producer && edge.producer.use_count() == 1) {
+                pending.push_back(std::move(edge.producer));
             }
         }
         node.inputs.clear();
@@ -63,29 +62,59 @@ Node::~Node() {
         std::shared_ptr<Node> node = std::move(pending.back());
         pending.pop_back();
         take_inputs(*node);
-    }  // `node` dies here with no inputs left, so its destructor does not recurse.
+    }  // `node` dies here with no edges left, so its destructor does not recurse.
 }
 
-//! [record]
-Tensor record(const char* op, Tensor output, std::vector<Tensor> inputs,
-              BackwardFunction backward) {
+Edge Node::edge_to(const Tensor& input) {
+    Edge edge;
+    if (!input.defined()) return edge;
+    edge.defined = true;
+    edge.tensor = input.impl_;
+    edge.shape = input.shape();
+    edge.requires_grad = input.requires_grad();
+    if (!input.is_leaf()) {
+        edge.producer = input.grad_fn();
+    } else if (edge.requires_grad) {
+        edge.leaf = input.impl_;
+    }
+    return edge;
+}
+
+namespace {
+
+Tensor record_edges(const char* op, Tensor output, const Tensor* inputs, size_t count,
+                    BackwardFunction& backward) {
     if (anomaly_detection) check_finite(output, op, "its output");
     if (!grad_enabled) return output;
     bool any_input_requires_grad = false;
-    for (const Tensor& input : inputs) {
-        any_input_requires_grad |= input.defined() && input.requires_grad();
+    for (size_t i = 0; i < count; ++i) {
+        any_input_requires_grad |= inputs[i].defined() && inputs[i].requires_grad();
     }
     if (!any_input_requires_grad) return output;
 
     auto node = std::make_shared<Node>();
     node->op = op;
-    node->inputs = std::move(inputs);
+    node->inputs.resize(count);
+    for (size_t i = 0; i < count; ++i) node->inputs[i] = Node::edge_to(inputs[i]);
     node->backward = std::move(backward);
     output.impl()->grad_fn = std::move(node);
     output.impl()->requires_grad = true;
     return output;
 }
+
+}  // namespace
+
 //! [record]
+Tensor record(const char* op, Tensor output, std::initializer_list<Tensor> inputs,
+              BackwardFunction backward) {
+    return record_edges(op, std::move(output), inputs.begin(), inputs.size(), backward);
+}
+//! [record]
+
+Tensor record(const char* op, Tensor output, const std::vector<Tensor>& inputs,
+              BackwardFunction backward) {
+    return record_edges(op, std::move(output), inputs.data(), inputs.size(), backward);
+}
 
 //! [topological_order]
 std::vector<Node*> topological_order(Node* root) {
@@ -103,8 +132,7 @@ std::vector<Node*> topological_order(Node* root) {
             stack.pop_back();
             continue;
         }
-        const Tensor& input = node->inputs[next_input++];
-        Node* producer = input.defined() ? input.grad_fn().get() : nullptr;
+        Node* producer = node->inputs[next_input++].producer.get();
         if (producer != nullptr && producer->visit_mark != mark) {
             producer->visit_mark = mark;
             stack.emplace_back(producer, 0);  // invalidates node/next_input; not used again
@@ -167,24 +195,24 @@ void run_backward(const Tensor& root, const Tensor& grad_root, bool retain_graph
                         std::to_string(node.inputs.size()) + " inputs");
         }
         for (size_t i = 0; i < node.inputs.size(); ++i) {
-            const Tensor& input = node.inputs[i];
+            const Edge& input = node.inputs[i];
             const Tensor& grad_input = grad_inputs[i];
-            if (!input.defined() || !input.requires_grad() || !grad_input.defined()) continue;
+            if (!input.requires_grad || !grad_input.defined()) continue;
             if (anomaly_detection) {
                 check_finite(grad_input, node.op,
                              "the gradient of its input " + std::to_string(i) + " in backward");
             }
-            if (grad_input.shape() != input.shape()) {
+            if (grad_input.shape() != input.shape) {
                 throw ShapeError(std::string("backward: '") + node.op +
                                  "' returned a gradient "
                                  "of shape " +
                                  grad_input.shape().to_string() + " for an input of shape " +
-                                 input.shape().to_string());
+                                 input.shape.to_string());
             }
-            if (input.is_leaf()) {
-                accumulate_into_leaf(*input.impl(), grad_input);
-            } else {
-                accumulate(input.grad_fn()->grad_output, grad_input);
+            if (input.leaf) {
+                accumulate_into_leaf(*input.leaf, grad_input);
+            } else if (input.producer) {
+                accumulate(input.producer->grad_output, grad_input);
             }
         }
     }

@@ -1,24 +1,30 @@
 // core/autograd.h — the reverse-mode autograd engine.
 //
-// Every op that takes a tensor requiring grad records a Node: the op's name, its inputs, and a
-// backward function that maps d(loss)/d(output) to d(loss)/d(input) for each input — the
-// chain rule for that one op. Together the nodes form a directed acyclic graph ending in the
-// loss. loss.backward() orders that graph topologically once (inputs before the ops that use
-// them), then walks it from the loss back to the leaves, summing each node's incoming
-// gradients before calling its backward function, and adds the results into the .grad() of
-// the leaves (the parameters).
+// Every op that takes a tensor requiring grad records a Node: the op's name, where each input's
+// gradient goes, and a backward function that maps d(loss)/d(output) to d(loss)/d(input) for
+// each input — the chain rule for that one op. Together the nodes form a directed acyclic graph
+// ending in the loss. loss.backward() orders that graph topologically once (inputs before the
+// ops that use them), then walks it from the loss back to the leaves, summing each node's
+// incoming gradients before calling its backward function, and adds the results into the
+// .grad() of the leaves (the parameters).
 //
-// Three rules keep the graph cheap and safe:
-//   1. Backward functions never capture the node or the op's output tensor itself (the output
-//      owns the node, so that would be a shared_ptr cycle and the graph would never be freed):
-//      an output they need is captured detached (a new handle on the same buffer). The op's
-//      inputs they capture as they are: the node holds those already, so it costs no copy.
-//   2. Graph walks (topological sort, destruction) use explicit stacks, not recursion, so a
+// Four rules keep the graph cheap and safe:
+//   1. A node does not hold its input tensors, only where their gradients go (an Edge: the node
+//      that made the input, or the leaf itself). What the backward function needs, it captures;
+//      every other intermediate is freed as soon as the forward pass drops it, as in PyTorch.
+//      (Holding the inputs kept, for example, every feed-forward hidden layer alive until
+//      backward.)
+//   2. Backward functions never capture the op's output tensor itself (the output owns the
+//      node: a shared_ptr cycle, never freed); an output they need is captured detached (a new
+//      handle on the same buffer). Inputs they capture as they are, without a copy.
+//   3. Graph walks (topological sort, destruction) use explicit stacks, not recursion, so a
 //      100,000-op chain does not overflow the call stack.
-//   3. Backward functions run in no-grad mode: computing a gradient records nothing.
+//   4. Backward functions run in no-grad mode: computing a gradient records nothing.
 #pragma once
 
 #include <functional>
+#include <initializer_list>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -30,12 +36,31 @@ namespace ag {
 /// may be undefined when that input needs no gradient.
 using BackwardFunction = std::function<std::vector<Tensor>(const Tensor& grad_output)>;
 
+struct Node;
+
+/// Where one input of a recorded op leads: the node that made it, or the leaf that receives its
+/// gradient. Not the tensor itself (rule 1).
+struct Edge {
+    /// The node that made the input; null for a leaf or an undefined input.
+    std::shared_ptr<Node> producer;
+    /// The input itself when it is a leaf that requires grad: its .grad() receives the gradient.
+    std::shared_ptr<TensorImpl> leaf;
+    /// The input, weakly (it does not keep the buffer alive), for drawings (graphviz.h).
+    std::weak_ptr<TensorImpl> tensor;
+    /// False for an undefined input (a layer without bias): no gradient, nothing to draw.
+    bool defined = false;
+    /// The input's shape: the gradient backward returns for it must have this shape.
+    Shape shape;
+    /// Whether a gradient flows to the input.
+    bool requires_grad = false;
+};
+
 /// One recorded op in the autograd graph.
 struct Node {
     /// The op's name ("mul", "matmul", ...), for error messages and drawings.
     const char* op = "";
-    /// The op's tensor inputs, in the order the backward function returns their gradients.
-    std::vector<Tensor> inputs;
+    /// One edge per tensor input, in the order the backward function returns their gradients.
+    std::vector<Edge> inputs;
     /// The chain rule for this op. Emptied once run, unless backward retains the graph.
     BackwardFunction backward;
     /// The sum of the gradients that reached this node's output during the current backward.
@@ -43,7 +68,10 @@ struct Node {
     /// Marks nodes already visited by the current topological sort.
     uint64_t visit_mark = 0;
 
-    /// Frees the graph above this node with an explicit stack (see rule 2 above).
+    /// The edge to `input`: its producer, or itself if it is a leaf that requires grad.
+    static Edge edge_to(const Tensor& input);
+
+    /// Frees the graph above this node with an explicit stack (see rule 3 above).
     ~Node();
 };
 
@@ -51,7 +79,11 @@ struct Node {
 /// named `op` with these inputs and backward function and returns `output` marked as its
 /// result; otherwise returns `output` untouched. `output` must be a tensor the op just made.
 /// Every differentiable op ends with a call to this.
-Tensor record(const char* op, Tensor output, std::vector<Tensor> inputs, BackwardFunction backward);
+Tensor record(const char* op, Tensor output, std::initializer_list<Tensor> inputs,
+              BackwardFunction backward);
+/// record() for ops with a variable number of inputs (concat).
+Tensor record(const char* op, Tensor output, const std::vector<Tensor>& inputs,
+              BackwardFunction backward);
 
 /// The engine behind Tensor::backward: seeds d(root)/d(root) = `grad_root` and propagates.
 /// Throws Error if `root` does not require grad or if part of the graph was freed by an
