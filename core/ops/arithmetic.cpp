@@ -24,12 +24,14 @@ Tensor sub(const Tensor& a, const Tensor& b) {
 //! [mul]
 Tensor mul(const Tensor& a, const Tensor& b) {
     Tensor out = detail::broadcast_map(a, b, "mul", [](float x, float y) { return x * y; });
-    // d(a*b)/da = b and d(a*b)/db = a: each input's gradient needs the other input's values.
+    // d(a*b)/da = b and d(a*b)/db = a: each input's gradient needs the other input's values,
+    // so each is kept only if the other needs a gradient (x * 2: x itself is not kept).
+    const bool a_needs = a.requires_grad(), b_needs = b.requires_grad();
     return record("mul", out, {a, b},
-                  [a, b, a_needs = a.requires_grad(),
-                   b_needs = b.requires_grad()](const Tensor& g) {
-                      return std::vector<Tensor>{a_needs ? sum_to(g * b, a.shape()) : Tensor(),
-                                                 b_needs ? sum_to(g * a, b.shape()) : Tensor()};
+                  [a = b_needs ? a : Tensor(), b = a_needs ? b : Tensor(), a_needs, b_needs,
+                   a_shape = a.shape(), b_shape = b.shape()](const Tensor& g) {
+                      return std::vector<Tensor>{a_needs ? sum_to(g * b, a_shape) : Tensor(),
+                                                 b_needs ? sum_to(g * a, b_shape) : Tensor()};
                   });
 }
 //! [mul]
@@ -38,8 +40,8 @@ Tensor div(const Tensor& a, const Tensor& b) {
     Tensor out = detail::broadcast_map(a, b, "div", [](float x, float y) { return x / y; });
     // d(a/b)/da = 1/b;  d(a/b)/db = -a/b^2 = -out/b.
     return record("div", out, {a, b},
-                  [out = out.detach(), b, a_needs = a.requires_grad(),
-                   b_needs = b.requires_grad(), a_shape = a.shape()](const Tensor& g) {
+                  [out = out.detach(), b, a_needs = a.requires_grad(), b_needs = b.requires_grad(),
+                   a_shape = a.shape()](const Tensor& g) {
                       Tensor g_over_b = g / b;
                       return std::vector<Tensor>{
                           a_needs ? sum_to(g_over_b, a_shape) : Tensor(),

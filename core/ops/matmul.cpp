@@ -99,47 +99,49 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
                        .ldc = n});
     });
 
-    return record("matmul", out, {a, b},
-                  [a, b, a_needs = a.requires_grad(),
-                   b_needs = b.requires_grad(), offsets, m, n, k,
-                   broadcast = a.numel() / std::max<int64_t>(1, m * k) != out_count ||
-                               b.numel() / std::max<int64_t>(1, k * n) != out_count](
-                      const Tensor& g) {
-                      // A matrix of a (or b) used by several batch entries, by broadcasting,
-                      // receives the sum of their gradients: beta = 1 accumulates into zeros.
-                      Tensor da = a_needs ? zeros(a.shape()) : Tensor();
-                      Tensor db = b_needs ? zeros(b.shape()) : Tensor();
-                      for_each_matrix(offsets->out.size(), m * n * k, !broadcast, [&](size_t i) {
-                          const float* g_i = g.data() + offsets->out[i];
-                          if (a_needs) {  // da_i += g_i [M,N] @ b_i^T [N,K]
-                              kernels::gemm({.transpose_b = Transpose::Yes,
-                                             .m = m,
-                                             .n = k,
-                                             .k = n,
-                                             .a = g_i,
-                                             .lda = n,
-                                             .b = b.data() + offsets->b[i],
-                                             .ldb = n,
-                                             .beta = 1.0f,
-                                             .c = da.data() + offsets->a[i],
-                                             .ldc = k});
-                          }
-                          if (b_needs) {  // db_i += a_i^T [K,M] @ g_i [M,N]
-                              kernels::gemm({.transpose_a = Transpose::Yes,
-                                             .m = k,
-                                             .n = n,
-                                             .k = m,
-                                             .a = a.data() + offsets->a[i],
-                                             .lda = k,
-                                             .b = g_i,
-                                             .ldb = n,
-                                             .beta = 1.0f,
-                                             .c = db.data() + offsets->b[i],
-                                             .ldc = n});
-                          }
-                      });
-                      return std::vector<Tensor>{da, db};
-                  });
+    // da needs b and db needs a: each is kept only if the other's gradient is wanted.
+    const bool a_needs = a.requires_grad(), b_needs = b.requires_grad();
+    return record(
+        "matmul", out, {a, b},
+        [a = b_needs ? a : Tensor(), b = a_needs ? b : Tensor(), a_needs, b_needs,
+         a_shape = a.shape(), b_shape = b.shape(), offsets, m, n, k,
+         broadcast = a.numel() / std::max<int64_t>(1, m * k) != out_count ||
+                     b.numel() / std::max<int64_t>(1, k * n) != out_count](const Tensor& g) {
+            // A matrix of a (or b) used by several batch entries, by broadcasting,
+            // receives the sum of their gradients: beta = 1 accumulates into zeros.
+            Tensor da = a_needs ? zeros(a_shape) : Tensor();
+            Tensor db = b_needs ? zeros(b_shape) : Tensor();
+            for_each_matrix(offsets->out.size(), m * n * k, !broadcast, [&](size_t i) {
+                const float* g_i = g.data() + offsets->out[i];
+                if (a_needs) {  // da_i += g_i [M,N] @ b_i^T [N,K]
+                    kernels::gemm({.transpose_b = Transpose::Yes,
+                                   .m = m,
+                                   .n = k,
+                                   .k = n,
+                                   .a = g_i,
+                                   .lda = n,
+                                   .b = b.data() + offsets->b[i],
+                                   .ldb = n,
+                                   .beta = 1.0f,
+                                   .c = da.data() + offsets->a[i],
+                                   .ldc = k});
+                }
+                if (b_needs) {  // db_i += a_i^T [K,M] @ g_i [M,N]
+                    kernels::gemm({.transpose_a = Transpose::Yes,
+                                   .m = k,
+                                   .n = n,
+                                   .k = m,
+                                   .a = a.data() + offsets->a[i],
+                                   .lda = k,
+                                   .b = g_i,
+                                   .ldb = n,
+                                   .beta = 1.0f,
+                                   .c = db.data() + offsets->b[i],
+                                   .ldc = n});
+                }
+            });
+            return std::vector<Tensor>{da, db};
+        });
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
@@ -178,12 +180,15 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                    .ldc = out_features});
     return record(
         "linear", y, {x, weight, bias},
-        [x, weight, x_needs = x.requires_grad(),
-         w_needs = weight.requires_grad(), b_needs = bias.defined() && bias.requires_grad(), rows,
-         in, out_features](const Tensor& g) {
+        // dx needs W and dW needs x: each is kept only if the other's gradient is wanted (a
+        // frozen layer does not keep its input).
+        [x = weight.requires_grad() ? x : Tensor(), weight = x.requires_grad() ? weight : Tensor(),
+         x_shape = x.shape(), x_needs = x.requires_grad(), w_needs = weight.requires_grad(),
+         b_needs = bias.defined() && bias.requires_grad(), rows, in,
+         out_features](const Tensor& g) {
             Tensor dx, dweight, dbias;
             if (x_needs) {  // dx [rows, in] = g [rows, out] @ W [out, in]
-                dx = Tensor(x.shape());
+                dx = Tensor(x_shape);
                 kernels::gemm({.m = rows,
                                .n = in,
                                .k = out_features,
@@ -196,7 +201,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                                .ldc = in});
             }
             if (w_needs) {  // dW [out, in] = g^T [out, rows] @ x [rows, in]
-                dweight = Tensor(weight.shape());
+                dweight = Tensor(Shape{out_features, in});
                 kernels::gemm({.transpose_a = Transpose::Yes,
                                .m = out_features,
                                .n = in,
