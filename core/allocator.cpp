@@ -1,6 +1,7 @@
 // core/allocator.cpp — a size-keyed cache of freed tensor buffers.
 #include "core/allocator.h"
 
+#include <atomic>
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -50,25 +51,39 @@ BufferCache& cache() {
     return *instance;
 }
 
+std::atomic<size_t> g_allocated_bytes{0};
+std::atomic<size_t> g_peak_allocated_bytes{0};
+
+void count_allocation(size_t bytes) {
+    const size_t now = g_allocated_bytes.fetch_add(bytes, std::memory_order_relaxed) + bytes;
+    size_t peak = g_peak_allocated_bytes.load(std::memory_order_relaxed);
+    while (now > peak &&
+           !g_peak_allocated_bytes.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+    }
+}
+
 }  // namespace
 
 void* allocate_buffer(size_t bytes) {
+    void* buffer = nullptr;
     {
         BufferCache& c = cache();
         std::lock_guard<std::mutex> lock(c.mutex);
         auto it = c.free_by_size.find(bytes);
         if (it != c.free_by_size.end() && !it->second.empty()) {
-            void* buffer = it->second.back();
+            buffer = it->second.back();
             it->second.pop_back();
             c.cached_bytes -= bytes;
-            return buffer;
         }
     }
-    return ::operator new(bytes == 0 ? 1 : bytes, kAlignment);
+    if (buffer == nullptr) buffer = ::operator new(bytes == 0 ? 1 : bytes, kAlignment);
+    count_allocation(bytes);
+    return buffer;
 }
 
 void release_buffer(void* buffer, size_t bytes) {
     if (buffer == nullptr) return;
+    g_allocated_bytes.fetch_sub(bytes, std::memory_order_relaxed);
     BufferCache& c = cache();
     std::lock_guard<std::mutex> lock(c.mutex);
     if (c.cached_bytes + bytes <= c.limit_bytes) {
@@ -102,6 +117,17 @@ void set_cache_limit_bytes(size_t bytes) {
     std::lock_guard<std::mutex> lock(c.mutex);
     c.limit_bytes = bytes;
     c.shrink_to(bytes);
+}
+
+size_t allocated_buffer_bytes() { return g_allocated_bytes.load(std::memory_order_relaxed); }
+
+size_t peak_allocated_buffer_bytes() {
+    return g_peak_allocated_bytes.load(std::memory_order_relaxed);
+}
+
+void reset_peak_allocated_buffer_bytes() {
+    g_peak_allocated_bytes.store(g_allocated_bytes.load(std::memory_order_relaxed),
+                                 std::memory_order_relaxed);
 }
 
 }  // namespace ag

@@ -24,6 +24,14 @@ void release_buffer(void* buffer, size_t bytes);
 void empty_buffer_cache();
 /// Bytes currently held in the cache (free, waiting for reuse).
 size_t cached_buffer_bytes();
+/// Bytes of the buffers handed out by allocate_buffer and not yet released: the memory tensors
+/// hold now (the cache and the allocator's own bookkeeping not counted).
+size_t allocated_buffer_bytes();
+/// The highest allocated_buffer_bytes() since the start or the last
+/// reset_peak_allocated_buffer_bytes(): what a computation needed at most, measured.
+size_t peak_allocated_buffer_bytes();
+/// Starts a new peak at the current allocated_buffer_bytes().
+void reset_peak_allocated_buffer_bytes();
 /// The most bytes the cache may hold; setting 0 turns caching off. Thread-safe.
 size_t cache_limit_bytes();
 /// Sets cache_limit_bytes(), releasing cached buffers beyond it.

@@ -120,3 +120,19 @@ TEST_CASE("freed tensor buffers are recycled by size, within the cache limit",
     REQUIRE(cached_buffer_bytes() == 0);  // over the limit: back to the system
     set_cache_limit_bytes(limit);
 }
+
+TEST_CASE("the allocator counts the bytes tensors hold, and their peak", "[tensor][allocator]") {
+    const size_t before = allocated_buffer_bytes();
+    reset_peak_allocated_buffer_bytes();
+    REQUIRE(peak_allocated_buffer_bytes() == before);
+    {
+        const Tensor a({1000}), b({500});
+        REQUIRE(allocated_buffer_bytes() == before + 6000);
+        const Tensor view = reshape(a, {10, 100});  // shares a's buffer: no new bytes
+        REQUIRE(allocated_buffer_bytes() == before + 6000);
+    }
+    REQUIRE(allocated_buffer_bytes() == before);  // released, even if kept in the cache
+    REQUIRE(peak_allocated_buffer_bytes() == before + 6000);
+    reset_peak_allocated_buffer_bytes();
+    REQUIRE(peak_allocated_buffer_bytes() == before);
+}
