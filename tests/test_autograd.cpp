@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <thread>
 
+#include "core/allocator.h"
 #include "core/ops.h"
 #include "test_helpers.h"
 
@@ -172,4 +173,21 @@ TEST_CASE("anomaly mode names the op that first produces nan or inf", "[autograd
     }
     REQUIRE_FALSE(is_anomaly_detection_enabled());
     REQUIRE(std::isnan(log(x).at({1})));  // off: IEEE results, as in PyTorch
+}
+
+TEST_CASE("a node keeps only what its backward needs, not its inputs", "[autograd][memory]") {
+    // h = x + 1 is needed by no backward (add's gradient is 1; mul by a constant needs the
+    // constant, not h): once the forward pass drops h, its 4000 bytes are freed, though the
+    // graph still runs through it.
+    Tensor x = test::random({1000});
+    x.set_requires_grad(true);
+    const size_t before = allocated_buffer_bytes();
+    Tensor y;
+    {
+        const Tensor h = x + 1.0f;
+        y = h * 2.0f;
+    }
+    REQUIRE(allocated_buffer_bytes() - before < 2 * 4000);  // y, and the scalar 2, only
+    sum(y).backward();
+    test::require_values(x.grad(), std::vector<float>(1000, 2.0f));
 }
