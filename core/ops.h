@@ -12,6 +12,7 @@
 //   core/ops/indexing.h       masked_fill embedding index_select
 //   core/ops/normalization.h  layer_norm
 //   core/ops/dropout.h        dropout
+//   core/ops/fused_attention.h  fused_attention (softmax(q k^T / sqrt(d)) v in linear memory)
 #pragma once
 
 #include "core/autograd.h"
@@ -21,6 +22,7 @@
 #include "core/index_tensor.h"
 #include "core/ops/arithmetic.h"
 #include "core/ops/dropout.h"
+#include "core/ops/fused_attention.h"
 #include "core/ops/indexing.h"
 #include "core/ops/matmul.h"
 #include "core/ops/normalization.h"

@@ -365,3 +365,19 @@ TEST_CASE("reference: cross_entropy with padding and label smoothing matches PyT
                       reference.config_float("label_smoothing"));
     reference.check({{"loss", loss}});
 }
+
+TEST_CASE("reference: fused_attention matches PyTorch's scaled_dot_product_attention",
+          "[nn][reference][fused_attention]") {
+    Reference reference("scaled_dot_product_attention");
+    const Tensor q = reference.input("q"), k = reference.input("k"), v = reference.input("v");
+    const Tensor mask = reference.input("mask");
+    // The fixture also holds the weights, and check() compares everything it holds. The fused
+    // op never forms them, but attending to the identity as values gives them back (P I = P),
+    // so they are checked against the fused op too.
+    const int64_t keys = k.size(-2);
+    Tensor identity = zeros({keys, keys});
+    for (int64_t j = 0; j < keys; ++j) identity.data()[j * keys + j] = 1.0f;
+    const Shape values{k.size(0), k.size(1), keys, keys};  // v's leading dims must be q's
+    const Tensor weights = fused_attention(q, k, broadcast_to(identity, values), mask);
+    reference.check({{"output", fused_attention(q, k, v, mask)}, {"weights", weights}});
+}

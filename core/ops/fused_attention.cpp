@@ -1,0 +1,464 @@
+// core/ops/fused_attention.cpp — fused_attention: forward (the online softmax), then backward
+// (FlashAttention-2's recurrence), on blocks of up to 64 queries and 64 keys.
+//
+// The algorithm and its formulas are at the top of fused_attention.h. Here:
+//   - The leading dimensions are flattened into `batch` entries: entry b of q is the row-major
+//     [Tq, Dk] matrix at q + b * Tq * Dk (likewise k, v, the output and the gradients).
+//   - Every product of blocks (S = Q K^T and O += P V, then the five of backward) is one call
+//     of the GEMM kernel (core/kernels/gemm.h), the one matmul uses, which reads K^T, V^T, P^T
+//     and dS^T in place through its transpose flags. What is left here is the softmax
+//     bookkeeping between the products, one row of a block at a time.
+//   - Threads: forward splits (batch entry, query block) pairs, backward splits batch entries;
+//     each output element is computed by one thread in a fixed order (and the kernel is
+//     bit-identical on any number of threads), so the results do not depend on the thread
+//     count. Scratch is a few block-sized buffers per piece of work, allocated once per piece.
+#include "core/ops/fused_attention.h"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <vector>
+
+#include "core/autograd.h"
+#include "core/error.h"
+#include "core/kernels/gemm.h"
+#include "core/ops/elementwise_loops.h"
+#include "core/parallel.h"
+
+namespace ag {
+
+namespace {
+
+using kernels::Transpose;
+
+/// Queries per block (forward) and keys per block (both passes): a 64 x 64 block of scores
+/// and the blocks of Q, K, V it is made from stay in the L1/L2 caches.
+constexpr int64_t kBlock = 64;
+/// The score a blocked key gets: nn/attention.h's kMaskedScore (core cannot include nn/).
+constexpr float kMaskedScore = -1e9f;
+/// Multiply-adds a piece of a parallel_for should hold at least: less is not worth a thread.
+constexpr int64_t kMinWorkPerPiece = int64_t{1} << 15;
+
+struct Sizes {
+    int64_t batch = 1, tq = 0, tk = 0, dk = 0, dv = 0;
+    float scale = 1.0f;  // 1 / sqrt(Dk)
+};
+
+/// C [m, n] = alpha op(A) op(B) + beta C on row-major blocks: the GEMM kernel, with the leading
+/// dimension of each operand its stored row length (the callers pass contiguous blocks).
+void gemm(Transpose ta, Transpose tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+          const float* b, float beta, float* c) {
+    kernels::gemm({.transpose_a = ta,
+                   .transpose_b = tb,
+                   .m = m,
+                   .n = n,
+                   .k = k,
+                   .alpha = alpha,
+                   .a = a,
+                   .lda = ta == Transpose::Yes ? m : k,
+                   .b = b,
+                   .ldb = tb == Transpose::Yes ? k : n,
+                   .beta = beta,
+                   .c = c,
+                   .ldc = n});
+}
+
+/// e^x, exactly: below -104, e^x < 2^-150 rounds to 0, which is returned before calling
+/// std::exp. Blocked scores (-1e9 - m) would otherwise all take libm's slow underflow path.
+inline float exp_or_zero(float x) { return x < -104.0f ? 0.0f : std::exp(x); }
+
+/// Which scores are blocked: where the mask is non-zero, and with is_causal every key j > i.
+/// The mask is read in place with broadcast strides (0 along a broadcast dimension).
+struct Blocking {
+    Tensor mask;                   // detached; undefined when there is none
+    std::vector<int64_t> offsets;  // where entry b's [Tq, Tk] view of the mask starts
+    int64_t row_stride = 0, col_stride = 0;
+    bool causal = false;
+
+    /// The keys a query block ending before row i1 visits: all of them, or with is_causal the
+    /// key blocks that start before i1 (the blocks wholly above the diagonal are skipped).
+    int64_t key_end(int64_t i1, int64_t tk) const {
+        return causal ? std::min(tk, (i1 + kBlock - 1) / kBlock * kBlock) : tk;
+    }
+
+    /// row[c] = value for every blocked key j0 + c (c < count) of query i in entry b.
+    void fill(float* row, int64_t b, int64_t i, int64_t j0, int64_t count, float value) const {
+        if (mask.defined()) {
+            const float* m = mask.data() + offsets[b] + i * row_stride + j0 * col_stride;
+            for (int64_t c = 0; c < count; ++c) {
+                if (m[c * col_stride] != 0.0f) row[c] = value;
+            }
+        }
+        if (causal) {
+            for (int64_t c = std::max<int64_t>(0, i + 1 - j0); c < count; ++c) row[c] = value;
+        }
+    }
+};
+
+/// The Blocking of a mask broadcast to `scores` [..., Tq, Tk] (leading dims flattened).
+Blocking make_blocking(const Tensor& mask, bool causal, const Shape& scores) {
+    Blocking blocking;
+    blocking.causal = causal;
+    if (!mask.defined()) return blocking;
+    blocking.mask = mask.detach();
+    const std::vector<int64_t> strides = detail::broadcast_strides(mask.shape(), scores);
+    const int64_t rank = scores.rank();
+    blocking.row_stride = strides[rank - 2];
+    blocking.col_stride = strides[rank - 1];
+    const Shape leading(std::vector<int64_t>(scores.sizes().begin(), scores.sizes().end() - 2));
+    const std::array<std::vector<int64_t>, 1> leading_strides{
+        std::vector<int64_t>(strides.begin(), strides.end() - 2)};
+    detail::for_each_row(leading, leading_strides,
+                         [&](int64_t, auto start, int64_t count, auto step) {
+                             for (int64_t j = 0; j < count; ++j) {
+                                 blocking.offsets.push_back(start[0] + j * step[0]);
+                             }
+                         });
+    return blocking;
+}
+
+/// The grain of a parallel_for whose indices each cost `work` multiply-adds.
+int64_t grain_for(int64_t work) { return std::max<int64_t>(1, kMinWorkPerPiece / (work + 1)); }
+
+/// qs = q / sqrt(Dk) for a block of query rows, scaled before the product as the plain path
+/// scales q (so the scores round the same way), in both passes.
+void scale_queries(const float* q, int64_t count, float scale, float* qs) {
+    for (int64_t x = 0; x < count; ++x) qs[x] = q[x] * scale;
+}
+
+// ---- forward -----------------------------------------------------------------------------
+
+struct Forward {
+    Sizes n;
+    const Blocking* blocking;
+    const float *q, *k, *v;
+    float *out, *row_max, *row_log_sum;  // out [batch, Tq, Dv]; statistics [batch, Tq]
+};
+
+/// Block-sized buffers, one set per piece of the parallel loop, carved out of one tensor's
+/// buffer: they come from the buffer cache and count in allocated_buffer_bytes() (allocator.h).
+struct ForwardScratch {
+    Tensor buffer;
+    float *qs, *s, *acc, *m, *l;  // Qs [64, Dk], S then P [64, 64], acc [64, Dv], m [64], l [64]
+    explicit ForwardScratch(const Sizes& n) : buffer(Shape{kBlock * (n.dk + kBlock + n.dv + 2)}) {
+        qs = buffer.data();
+        s = qs + kBlock * n.dk;
+        acc = s + kBlock * kBlock;
+        m = acc + kBlock * n.dv;
+        l = m + kBlock;
+    }
+};
+
+/// The softmax half of an online-softmax step for one query row: turns the scores s [cols] of
+/// a key block into e^(s_j - m'), updates the running max m and sum l, and returns the factor
+/// e^(m - m') by which the caller rescales the row's output before adding this block's P v.
+///     m' = max(m, max_j s_j)     l' = e^(m - m') l + sum_j e^(s_j - m')
+float online_softmax_step(float* s, int64_t cols, float& m, float& l) {
+    float m_new = m;
+    for (int64_t c = 0; c < cols; ++c) m_new = std::max(m_new, s[c]);
+    const float rescale = exp_or_zero(m - m_new);  // e^(-inf) = 0 on the first block
+    float sum = 0.0f;
+    for (int64_t c = 0; c < cols; ++c) {
+        s[c] = exp_or_zero(s[c] - m_new);
+        sum += s[c];
+    }
+    l = l * rescale + sum;
+    m = m_new;
+    return rescale;
+}
+
+/// The keys [first, Tk) that is_causal skipped score -1e9 each: one more online-softmax step
+/// with that many equal scores. Their weight e^(-1e9 - m) is exactly 0 in float unless every
+/// key the row saw was blocked too (m = -1e9); then, as in the plain path, all Tk keys weigh
+/// the same and the skipped values must be added in.
+void add_skipped_keys(const float* v, int64_t first, int64_t tk, int64_t dv, float& m, float& l,
+                      float* acc) {
+    const float m_new = std::max(m, kMaskedScore);
+    const float weight = exp_or_zero(kMaskedScore - m_new);
+    if (first >= tk || weight == 0.0f) return;
+    const float rescale = exp_or_zero(m - m_new);
+    l = l * rescale + weight * static_cast<float>(tk - first);
+    for (int64_t e = 0; e < dv; ++e) acc[e] *= rescale;
+    for (int64_t j = first; j < tk; ++j) {
+        for (int64_t e = 0; e < dv; ++e) acc[e] += weight * v[j * dv + e];
+    }
+    m = m_new;
+}
+
+/// Rows [i0, i0 + kBlock) of entry b: stream over the key blocks, then normalize.
+void forward_block(const Forward& f, int64_t b, int64_t i0, ForwardScratch& w) {
+    const Sizes& n = f.n;
+    const int64_t rows = std::min(kBlock, n.tq - i0);
+    const float* q = f.q + (b * n.tq + i0) * n.dk;
+    const float* k = f.k + b * n.tk * n.dk;  // the whole entry: key blocks are read in place
+    const float* v = f.v + b * n.tk * n.dv;
+    scale_queries(q, rows * n.dk, n.scale, w.qs);
+    std::fill(w.m, w.m + rows, -std::numeric_limits<float>::infinity());
+    std::fill(w.l, w.l + rows, 0.0f);
+    std::fill(w.acc, w.acc + rows * n.dv, 0.0f);
+    const int64_t key_end = f.blocking->key_end(i0 + rows, n.tk);
+    for (int64_t j0 = 0; j0 < key_end; j0 += kBlock) {
+        const int64_t cols = std::min(kBlock, key_end - j0);
+        // S [rows, cols] = Qs K^T
+        gemm(Transpose::No, Transpose::Yes, rows, cols, n.dk, 1.0f, w.qs, k + j0 * n.dk, 0.0f, w.s);
+        // S -> P = e^(S - m') row by row, and acc = e^(m - m') acc ...
+        for (int64_t r = 0; r < rows; ++r) {
+            float* s = w.s + r * cols;
+            f.blocking->fill(s, b, i0 + r, j0, cols, kMaskedScore);
+            const float rescale = online_softmax_step(s, cols, w.m[r], w.l[r]);
+            for (int64_t e = 0; e < n.dv; ++e) w.acc[r * n.dv + e] *= rescale;
+        }
+        // ... + P V
+        gemm(Transpose::No, Transpose::No, rows, n.dv, cols, 1.0f, w.s, v + j0 * n.dv, 1.0f, w.acc);
+    }
+    for (int64_t r = 0; r < rows; ++r) {
+        add_skipped_keys(v, key_end, n.tk, n.dv, w.m[r], w.l[r], w.acc + r * n.dv);
+        // out = acc / l (0 when there are no keys at all, as softmax over nothing times v).
+        const float inverse = w.l[r] > 0.0f ? 1.0f / w.l[r] : 0.0f;
+        float* out = f.out + (b * n.tq + i0 + r) * n.dv;
+        for (int64_t e = 0; e < n.dv; ++e) out[e] = w.acc[r * n.dv + e] * inverse;
+        f.row_max[b * n.tq + i0 + r] = w.m[r];
+        f.row_log_sum[b * n.tq + i0 + r] = std::log(w.l[r]);
+    }
+}
+
+// ---- backward ----------------------------------------------------------------------------
+
+struct Backward {
+    Sizes n;
+    const Blocking* blocking;
+    const float *q, *k, *v, *out, *g, *row_max, *row_log_sum;
+    float *dq, *dk, *dv;  // zeros, added into; null when that input needs no gradient
+};
+
+/// As ForwardScratch, for backward.
+struct BackwardScratch {
+    Tensor buffer;
+    float *qs, *p, *ds;  // Qs [64, Dk]; P [64, 64]; dP, then dS [64, 64]
+    explicit BackwardScratch(const Sizes& n) : buffer(Shape{kBlock * (n.dk + 2 * kBlock)}) {
+        qs = buffer.data();
+        p = qs + kBlock * n.dk;
+        ds = p + kBlock * kBlock;
+    }
+};
+
+/// P [rows, cols] = e^(S - L) for the query rows [i0, i0 + rows) of entry b and the key block
+/// at j0, with S = Qs K^T recomputed by the same call as in forward (so to the same bits) and
+/// blocked as there. L = m + log l is applied in two steps: when every key of a row is blocked
+/// m = -1e9, and m + log l would round back to -1e9.
+void recompute_weights(const Backward& f, int64_t b, int64_t i0, int64_t rows, int64_t j0,
+                       int64_t cols, const float* qs, float* p) {
+    const Sizes& n = f.n;
+    gemm(Transpose::No, Transpose::Yes, rows, cols, n.dk, 1.0f, qs, f.k + (b * n.tk + j0) * n.dk,
+         0.0f, p);
+    for (int64_t r = 0; r < rows; ++r) {
+        float* s = p + r * cols;
+        f.blocking->fill(s, b, i0 + r, j0, cols, kMaskedScore);
+        const float m = f.row_max[b * n.tq + i0 + r], log_l = f.row_log_sum[b * n.tq + i0 + r];
+        for (int64_t c = 0; c < cols; ++c) s[c] = exp_or_zero((s[c] - m) - log_l);
+    }
+}
+
+/// dS [rows, cols] = P * (dP - D_i) with dP = dO V^T and D_i = sum_e dO[i,e] O[i,e], and 0
+/// where the score was blocked (masked_fill's gradient there is 0).
+void score_gradient(const Backward& f, int64_t b, int64_t i0, int64_t rows, int64_t j0,
+                    int64_t cols, const float* p, float* ds) {
+    const Sizes& n = f.n;
+    const float* g = f.g + (b * n.tq + i0) * n.dv;
+    const float* o = f.out + (b * n.tq + i0) * n.dv;
+    gemm(Transpose::No, Transpose::Yes, rows, cols, n.dv, 1.0f, g, f.v + (b * n.tk + j0) * n.dv,
+         0.0f, ds);  // dP
+    for (int64_t r = 0; r < rows; ++r) {
+        float d_i = 0.0f;
+        for (int64_t e = 0; e < n.dv; ++e) d_i += g[r * n.dv + e] * o[r * n.dv + e];
+        float* ds_row = ds + r * cols;
+        const float* p_row = p + r * cols;
+        for (int64_t c = 0; c < cols; ++c) ds_row[c] = p_row[c] * (ds_row[c] - d_i);
+        f.blocking->fill(ds_row, b, i0 + r, j0, cols, 0.0f);
+    }
+}
+
+/// Whether is_causal lets the query rows [i0, i0 + rows) skip the key block at j0: all its keys
+/// come after every one of the rows, and their weight e^(-1e9 - L_i) is 0 (it is not for a row
+/// whose keys are all blocked).
+bool skips_block(const Backward& f, int64_t b, int64_t i0, int64_t rows, int64_t j0) {
+    if (!f.blocking->causal || j0 < i0 + rows) return false;
+    for (int64_t i = b * f.n.tq + i0; i < b * f.n.tq + i0 + rows; ++i) {
+        if (exp_or_zero((kMaskedScore - f.row_max[i]) - f.row_log_sum[i]) != 0.0f) return false;
+    }
+    return true;
+}
+
+/// The query block [i0, i0 + rows) against the key block [j0, j0 + cols) of entry b:
+///     dV_j += P^T dO_i     dK_j += dS^T Qs_i     dQ_i += dS K_j / sqrt(Dk)
+/// (Qs = Q / sqrt(Dk) carries the scale for dK.)
+void backward_block(const Backward& f, int64_t b, int64_t i0, int64_t rows, int64_t j0,
+                    int64_t cols, BackwardScratch& w) {
+    const Sizes& n = f.n;
+    scale_queries(f.q + (b * n.tq + i0) * n.dk, rows * n.dk, n.scale, w.qs);
+    recompute_weights(f, b, i0, rows, j0, cols, w.qs, w.p);
+    if (f.dv != nullptr) {
+        gemm(Transpose::Yes, Transpose::No, cols, n.dv, rows, 1.0f, w.p,
+             f.g + (b * n.tq + i0) * n.dv, 1.0f, f.dv + (b * n.tk + j0) * n.dv);
+    }
+    if (f.dq == nullptr && f.dk == nullptr) return;
+    score_gradient(f, b, i0, rows, j0, cols, w.p, w.ds);
+    if (f.dk != nullptr) {
+        gemm(Transpose::Yes, Transpose::No, cols, n.dk, rows, 1.0f, w.ds, w.qs, 1.0f,
+             f.dk + (b * n.tk + j0) * n.dk);
+    }
+    if (f.dq != nullptr) {
+        gemm(Transpose::No, Transpose::No, rows, n.dk, cols, n.scale, w.ds,
+             f.k + (b * n.tk + j0) * n.dk, 1.0f, f.dq + (b * n.tq + i0) * n.dk);
+    }
+}
+
+/// Entry b, key block by key block, each against every query block that sees it: the rows of
+/// dK and dV belong to one key block, and dQ rows accumulate across key blocks, in order.
+void backward_entry(const Backward& f, int64_t b, BackwardScratch& w) {
+    for (int64_t j0 = 0; j0 < f.n.tk; j0 += kBlock) {
+        const int64_t cols = std::min(kBlock, f.n.tk - j0);
+        for (int64_t i0 = 0; i0 < f.n.tq; i0 += kBlock) {
+            const int64_t rows = std::min(kBlock, f.n.tq - i0);
+            if (!skips_block(f, b, i0, rows, j0)) backward_block(f, b, i0, rows, j0, cols, w);
+        }
+    }
+}
+
+// ---- shapes ------------------------------------------------------------------------------
+
+/// The sizes of a call, after checking the shapes (throws ShapeError).
+Sizes check_shapes(const Tensor& q, const Tensor& k, const Tensor& v) {
+    bool fits = q.rank() >= 2 && k.rank() == q.rank() && v.rank() == q.rank() &&
+                q.size(-1) == k.size(-1) && k.size(-2) == v.size(-2);
+    for (int64_t d = 0; fits && d < q.rank() - 2; ++d) {
+        fits = q.size(d) == k.size(d) && q.size(d) == v.size(d);
+    }
+    if (!fits) {
+        throw ShapeError("fused_attention: q " + q.shape().to_string() + ", k " +
+                         k.shape().to_string() + ", v " + v.shape().to_string() +
+                         ": need q [..., Tq, Dk], k [..., Tk, Dk], v [..., Tk, Dv] with the same "
+                         "leading dimensions");
+    }
+    Sizes n;
+    n.tq = q.size(-2);
+    n.tk = k.size(-2);
+    n.dk = q.size(-1);
+    n.dv = v.size(-1);
+    for (int64_t d = 0; d < q.rank() - 2; ++d) n.batch *= q.size(d);
+    n.scale = 1.0f / std::sqrt(static_cast<float>(n.dk));
+    return n;
+}
+
+/// Whether `from` broadcasts to `to` without growing it (as masked_fill requires of a mask).
+bool broadcasts_to(const Shape& from, const Shape& to) {
+    if (from.rank() > to.rank()) return false;
+    const int64_t shift = to.rank() - from.rank();
+    for (int64_t d = 0; d < from.rank(); ++d) {
+        const int64_t size = from.sizes()[d];
+        if (size != 1 && size != to.sizes()[d + shift]) return false;
+    }
+    return true;
+}
+
+/// `shape` with its last dimension replaced by `last`, or dropped if last < 0.
+Shape with_last(const Shape& shape, int64_t last) {
+    std::vector<int64_t> sizes = shape.to_vector();
+    if (last < 0) {
+        sizes.pop_back();
+    } else {
+        sizes.back() = last;
+    }
+    return Shape(sizes);
+}
+
+/// What backward needs: the inputs (as they are), the output (detached: autograd.h, rule 2), the
+/// per-row statistics [..., Tq], the blocking and which inputs want a gradient.
+struct Saved {
+    Tensor q, k, v, out, row_max, row_log_sum;
+    std::shared_ptr<const Blocking> blocking;
+    Sizes n;
+    bool q_needs = false, k_needs = false, v_needs = false;
+};
+
+/// The forward pass over every (batch entry, query block), split over threads. Fills
+/// saved.out and the statistics.
+void run_forward(Saved& saved) {
+    const Sizes& n = saved.n;
+    const Forward f{n,
+                    saved.blocking.get(),
+                    saved.q.data(),
+                    saved.k.data(),
+                    saved.v.data(),
+                    saved.out.data(),
+                    saved.row_max.data(),
+                    saved.row_log_sum.data()};
+    const int64_t blocks = (n.tq + kBlock - 1) / kBlock;
+    parallel_for(0, n.batch * blocks, grain_for(kBlock * n.tk * (n.dk + n.dv)),
+                 [&](int64_t begin, int64_t end) {
+                     ForwardScratch scratch(n);
+                     for (int64_t t = begin; t < end; ++t) {
+                         forward_block(f, t / blocks, (t % blocks) * kBlock, scratch);
+                     }
+                 });
+}
+
+/// The backward pass over every batch entry, split over threads: {dq, dk, dv}, each undefined
+/// when its input needs no gradient.
+std::vector<Tensor> run_backward(const Saved& saved, const Tensor& g) {
+    const Sizes& n = saved.n;
+    // Zeros: the block products add into them (beta = 1).
+    Tensor dq = saved.q_needs ? zeros(saved.q.shape()) : Tensor();
+    Tensor dk = saved.k_needs ? zeros(saved.k.shape()) : Tensor();
+    Tensor dv = saved.v_needs ? zeros(saved.v.shape()) : Tensor();
+    const Backward f{n,
+                     saved.blocking.get(),
+                     saved.q.data(),
+                     saved.k.data(),
+                     saved.v.data(),
+                     saved.out.data(),
+                     g.data(),
+                     saved.row_max.data(),
+                     saved.row_log_sum.data(),
+                     dq.defined() ? dq.data() : nullptr,
+                     dk.defined() ? dk.data() : nullptr,
+                     dv.defined() ? dv.data() : nullptr};
+    parallel_for(0, n.batch, grain_for(n.tq * n.tk * 2 * (n.dk + n.dv)),
+                 [&](int64_t begin, int64_t end) {
+                     BackwardScratch scratch(n);
+                     for (int64_t b = begin; b < end; ++b) backward_entry(f, b, scratch);
+                 });
+    return {dq, dk, dv};
+}
+
+}  // namespace
+
+Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
+                       bool is_causal) {
+    const Sizes n = check_shapes(q, k, v);
+    const Shape scores = with_last(q.shape(), n.tk);  // [..., Tq, Tk], never allocated
+    if (mask.defined() && !broadcasts_to(mask.shape(), scores)) {
+        throw ShapeError("fused_attention: mask " + mask.shape().to_string() +
+                         " does not broadcast to the scores " + scores.to_string());
+    }
+    Tensor out(with_last(q.shape(), n.dv));
+    auto saved = std::make_shared<Saved>();
+    saved->q = q;
+    saved->k = k;
+    saved->v = v;
+    saved->out = out.detach();  // out's buffer, without its graph node (no cycle)
+    saved->row_max = Tensor(with_last(q.shape(), -1));
+    saved->row_log_sum = Tensor(with_last(q.shape(), -1));
+    saved->blocking = std::make_shared<const Blocking>(make_blocking(mask, is_causal, scores));
+    saved->n = n;
+    saved->q_needs = q.requires_grad();
+    saved->k_needs = k.requires_grad();
+    saved->v_needs = v.requires_grad();
+    run_forward(*saved);
+    return record("fused_attention", out, {q, k, v},
+                  [saved](const Tensor& g) { return run_backward(*saved, g); });
+}
+
+}  // namespace ag

@@ -1,0 +1,279 @@
+// tests/test_fused_attention.cpp — fused_attention (core/ops/fused_attention.h) against the
+// plain composition softmax(masked_fill(q k^T / sqrt(Dk), mask, -1e9)) v built from ag ops:
+// outputs and the gradients of q, k and v, over masks, shapes that are not multiples of the
+// block size, cross-attention, large logits and thread counts; then gradcheck and errors.
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <cmath>
+#include <string>
+#include <vector>
+
+#include "core/parallel.h"
+#include "test_helpers.h"
+
+using namespace ag;
+using Inputs = std::vector<Tensor>;
+
+namespace {
+
+/// The plain path (nn/attention.cpp's scaled_dot_product_attention without dropout).
+Tensor plain_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask) {
+    const float scale = 1.0f / std::sqrt(static_cast<float>(q.size(-1)));
+    Tensor scores = matmul(q * scale, transpose(k, -2, -1));
+    if (mask.defined()) scores = masked_fill(scores, mask, -1e9f);
+    return matmul(softmax(scores, -1), v);
+}
+
+/// [Tq, Tk] with 1 where key j > query i: what is_causal blocks.
+Tensor causal(int64_t tq, int64_t tk) {
+    Tensor mask = zeros({tq, tk});
+    for (int64_t i = 0; i < tq; ++i) {
+        for (int64_t j = i + 1; j < tk; ++j) mask.data()[i * tk + j] = 1.0f;
+    }
+    return mask;
+}
+
+/// A random 0/1 mask of `shape`, about a third of it set.
+Tensor random_mask(const Shape& shape, uint64_t seed) {
+    Generator generator(seed);
+    Tensor mask = rand(shape, generator);
+    for (int64_t i = 0; i < mask.numel(); ++i) mask.data()[i] = mask.data()[i] < 0.33f ? 1 : 0;
+    return mask;
+}
+
+/// The union of two 0/1 masks (they are constants: no graph is recorded).
+Tensor either(const Tensor& a, const Tensor& b) { return a + b - a * b; }
+
+/// max_i |a_i - b_i| / max(max_i |b_i|, floor).
+double relative_error(const Tensor& a, const Tensor& b, double floor) {
+    REQUIRE(a.shape() == b.shape());
+    double difference = 0.0, scale = 0.0;
+    for (int64_t i = 0; i < a.numel(); ++i) {
+        REQUIRE(std::isfinite(a.data()[i]));
+        difference = std::max(difference, std::abs(double{a.data()[i]} - b.data()[i]));
+        scale = std::max(scale, std::abs(double{b.data()[i]}));
+    }
+    return difference / std::max({scale, floor, 1e-30});
+}
+
+/// The output and the gradients of q, k and v for loss = sum(out * r).
+struct Result {
+    Tensor out, dq, dk, dv;
+};
+
+template <class Attention>
+Result run(const Tensor& q, const Tensor& k, const Tensor& v, Attention attention) {
+    Tensor q2 = q.clone().set_requires_grad(), k2 = k.clone().set_requires_grad(),
+           v2 = v.clone().set_requires_grad();
+    const Tensor out = attention(q2, k2, v2);
+    sum(out * test::random(out.shape(), 99)).backward();
+    return {out.detach(), q2.grad(), k2.grad(), v2.grad()};
+}
+
+/// Fused (with `mask` and `is_causal`) against plain (with `plain_mask`): outputs and gradients,
+/// each error relative to the larger of the expected tensor's largest element and `floor`.
+/// The floor is for gradients that are exactly 0 (with a single key its weight is exactly 1,
+/// and dq = dk = 0): the fused backward returns rounding noise there, ~1e-8, because it forms
+/// sum_j P_ij dP_ij as D_i = dO_i . O_i, rounded differently from the dP it is subtracted from.
+void require_matches_plain(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
+                           bool is_causal, const Tensor& plain_mask, double floor = 1e-2) {
+    const Result fused = run(q, k, v, [&](const Tensor& a, const Tensor& b, const Tensor& c) {
+        return fused_attention(a, b, c, mask, is_causal);
+    });
+    const Result plain = run(q, k, v, [&](const Tensor& a, const Tensor& b, const Tensor& c) {
+        return plain_attention(a, b, c, plain_mask);
+    });
+    INFO("q " << q.shape().to_string() << ", k " << k.shape().to_string() << ", v "
+              << v.shape().to_string() << ", mask "
+              << (mask.defined() ? mask.shape().to_string() : "none")
+              << (is_causal ? ", causal" : ""));
+    constexpr double kTolerance = 1e-5;
+    CHECK(relative_error(fused.out, plain.out, floor) <= kTolerance);
+    CHECK(relative_error(fused.dq, plain.dq, floor) <= kTolerance);
+    CHECK(relative_error(fused.dk, plain.dk, floor) <= kTolerance);
+    CHECK(relative_error(fused.dv, plain.dv, floor) <= kTolerance);
+}
+
+/// Random q [B, H, Tq, Dk], k [B, H, Tk, Dk], v [B, H, Tk, Dv] (H = 0: rank 3).
+struct Qkv {
+    Tensor q, k, v;
+};
+Qkv random_qkv(int64_t b, int64_t h, int64_t tq, int64_t tk, int64_t dk, int64_t dv) {
+    auto shape = [&](int64_t t, int64_t d) { return h > 0 ? Shape{b, h, t, d} : Shape{b, t, d}; };
+    return {test::random(shape(tq, dk), 1), test::random(shape(tk, dk), 2),
+            test::random(shape(tk, dv), 3)};
+}
+
+}  // namespace
+
+TEST_CASE("fused_attention matches the plain path without a mask", "[ops][fused_attention]") {
+    const auto [q, k, v] = random_qkv(2, 3, 8, 8, 16, 16);
+    require_matches_plain(q, k, v, Tensor(), false, Tensor());
+}
+
+TEST_CASE("fused_attention matches the plain path at a Transformer's sizes",
+          "[ops][fused_attention]") {
+    // Head widths 32 and 64; 200 tokens span four key blocks, three of them skipped by
+    // is_causal for the first query block.
+    const int64_t t = GENERATE(32, 64, 200);
+    const int64_t d = GENERATE(32, 64);
+    const auto [q, k, v] = random_qkv(2, 2, t, t, d, d);
+    require_matches_plain(q, k, v, Tensor(), false, Tensor());
+    require_matches_plain(q, k, v, Tensor(), true, causal(t, t));
+}
+
+TEST_CASE("fused_attention with is_causal equals a causal mask tensor", "[ops][fused_attention]") {
+    const int64_t t = GENERATE(1, 3, 33, 65, 100);
+    const auto [q, k, v] = random_qkv(2, 2, t, t, 8, 8);
+    require_matches_plain(q, k, v, Tensor(), true, causal(t, t));
+    require_matches_plain(q, k, v, causal(t, t), false, causal(t, t));
+    // The fused op's two ways of saying it agree to the last bit.
+    REQUIRE(fused_attention(q, k, v, Tensor(), true).to_vector() ==
+            fused_attention(q, k, v, causal(t, t)).to_vector());
+}
+
+TEST_CASE("fused_attention with padding and per-query masks matches the plain path",
+          "[ops][fused_attention]") {
+    const auto [q, k, v] = random_qkv(3, 2, 7, 9, 8, 5);
+    SECTION("padding [B, 1, 1, Tk]") {
+        Tensor padding = zeros({3, 1, 1, 9});
+        for (int64_t j = 6; j < 9; ++j) padding.data()[0 * 9 + j] = 1;  // entry 0: 6 tokens
+        for (int64_t j = 4; j < 9; ++j) padding.data()[2 * 9 + j] = 1;  // entry 2: 4 tokens
+        require_matches_plain(q, k, v, padding, false, padding);
+    }
+    SECTION("[B, 1, Tq, Tk]") {
+        const Tensor mask = random_mask({3, 1, 7, 9}, 5);
+        require_matches_plain(q, k, v, mask, false, mask);
+    }
+    SECTION("[B, H, Tq, Tk] with is_causal: the union") {
+        const Tensor mask = random_mask({3, 2, 7, 9}, 6);
+        require_matches_plain(q, k, v, mask, true, either(mask, causal(7, 9)));
+    }
+}
+
+TEST_CASE("fused_attention gives a row with every key masked uniform weights",
+          "[ops][fused_attention]") {
+    const auto [q, k, v] = random_qkv(2, 0, 5, 70, 4, 3);
+    Tensor mask = random_mask({5, 70}, 8);
+    for (int64_t j = 0; j < 70; ++j) mask.data()[2 * 70 + j] = 1;  // query 2 sees nothing
+    require_matches_plain(q, k, v, mask, false, mask);
+    // Its output is the mean of the values.
+    const Tensor out = fused_attention(q, k, v, mask);
+    const Tensor mean_v = mean(v, 1);
+    for (int64_t b = 0; b < 2; ++b) {
+        for (int64_t e = 0; e < 3; ++e) {
+            REQUIRE(out.at({b, 2, e}) == Approx(mean_v.at({b, e})).epsilon(1e-5));
+        }
+    }
+    SECTION("also when is_causal skipped the keys after the query") {
+        // Query 2 sees keys 0..2 under is_causal; masking those leaves it nothing, so the plain
+        // path weighs all 70 keys alike, the skipped ones included.
+        Tensor partial = zeros({5, 70});
+        for (int64_t j = 0; j <= 2; ++j) partial.data()[2 * 70 + j] = 1;
+        require_matches_plain(q, k, v, partial, true, either(partial, causal(5, 70)));
+    }
+}
+
+TEST_CASE("fused_attention handles cross-attention and sizes off the block size",
+          "[ops][fused_attention]") {
+    SECTION("Tq 5, Tk 7, rank 3") {
+        const auto [q, k, v] = random_qkv(2, 0, 5, 7, 6, 4);
+        require_matches_plain(q, k, v, Tensor(), false, Tensor());
+        require_matches_plain(q, k, v, Tensor(), true, causal(5, 7));
+    }
+    SECTION("Tq 7, Tk 5, causal stays top-left aligned") {
+        const auto [q, k, v] = random_qkv(1, 2, 7, 5, 4, 4);
+        require_matches_plain(q, k, v, Tensor(), true, causal(7, 5));
+    }
+    SECTION("odd lengths, Dk != Dv, rank 4") {
+        const int64_t t = GENERATE(1, 3, 33, 65, 100);
+        const auto [q, k, v] = random_qkv(2, 2, t, t + 2, 12, 5);
+        require_matches_plain(q, k, v, Tensor(), false, Tensor());
+        const Tensor mask = random_mask({2, 1, t, t + 2}, 9);
+        require_matches_plain(q, k, v, mask, true, either(mask, causal(t, t + 2)));
+    }
+    SECTION("rank 2") {
+        const Tensor q = test::random({65, 8}, 1), k = test::random({130, 8}, 2),
+                     v = test::random({130, 3}, 3);
+        require_matches_plain(q, k, v, Tensor(), true, causal(65, 130));
+    }
+}
+
+TEST_CASE("fused_attention stays finite and exact at scores of 1e4", "[ops][fused_attention]") {
+    auto [q, k, v] = random_qkv(2, 2, 20, 70, 4, 4);
+    q = q * 100.0f;  // scores q.k / 2 of order 1e4
+    k = k * 100.0f;
+    // The weights are one-hot to float precision, so the exact dq and dk are 0 and both paths
+    // return rounding noise (the fused one through D_i = dO . O). That noise is measured
+    // against the size the gradients have when the softmax is not saturated, |q|, |k| ~ 100.
+    require_matches_plain(q, k, v, Tensor(), false, Tensor(), 100.0);
+    require_matches_plain(q, k, v, Tensor(), true, causal(20, 70), 100.0);
+    const Tensor out = fused_attention(q, k, v, Tensor(), true);
+    for (float x : out.to_vector()) REQUIRE(std::isfinite(x));
+}
+
+TEST_CASE("fused_attention gives bit-identical results on 1 and 2 threads",
+          "[ops][fused_attention]") {
+    const Qkv x = random_qkv(3, 2, 100, 130, 16, 8);  // (clang 14 cannot capture bindings)
+    const Tensor mask = random_mask({3, 1, 100, 130}, 4);
+    const int saved = get_num_threads();
+    auto results = [&](int threads) {
+        set_num_threads(threads);
+        return run(x.q, x.k, x.v, [&](const Tensor& a, const Tensor& b, const Tensor& c) {
+            return fused_attention(a, b, c, mask, true);
+        });
+    };
+    const Result one = results(1);
+    const Result two = results(2);
+    set_num_threads(saved);
+    REQUIRE(one.out.to_vector() == two.out.to_vector());
+    REQUIRE(one.dq.to_vector() == two.dq.to_vector());
+    REQUIRE(one.dk.to_vector() == two.dk.to_vector());
+    REQUIRE(one.dv.to_vector() == two.dv.to_vector());
+}
+
+TEST_CASE("fused_attention gradchecks", "[ops][fused_attention][gradcheck]") {
+    const auto [q, k, v] = random_qkv(2, 0, 3, 4, 3, 2);
+    const Tensor mask = random_mask({2, 3, 4}, 11);
+    test::require_gradcheck([](const Inputs& x) { return fused_attention(x[0], x[1], x[2]); },
+                            {q, k, v});
+    test::require_gradcheck(
+        [](const Inputs& x) { return fused_attention(x[0], x[1], x[2], Tensor(), true); },
+        {q, k, v});
+    test::require_gradcheck(
+        [&](const Inputs& x) { return fused_attention(x[0], x[1], x[2], mask, true); }, {q, k, v});
+}
+
+TEST_CASE("fused_attention returns gradients only for the inputs that need them",
+          "[ops][fused_attention]") {
+    const auto [q0, k0, v0] = random_qkv(1, 2, 5, 6, 4, 3);
+    Tensor q = q0.clone(), k = k0.clone().set_requires_grad(), v = v0.clone();
+    sum(fused_attention(q, k, v, Tensor(), true)).backward();
+    REQUIRE(k.grad().defined());
+    REQUIRE_FALSE(q.grad().defined());
+    REQUIRE_FALSE(v.grad().defined());
+}
+
+TEST_CASE("fused_attention rejects mismatched shapes with ShapeError", "[ops][fused_attention]") {
+    auto message = [](const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask) {
+        try {
+            fused_attention(q, k, v, mask);
+        } catch (const ShapeError& error) {
+            return std::string(error.what());
+        }
+        return std::string("no error");
+    };
+    const Tensor q = zeros({2, 3, 4});
+    REQUIRE(message(q, zeros({2, 5, 3}), zeros({2, 5, 6}), Tensor()) ==
+            "fused_attention: q [2,3,4], k [2,5,3], v [2,5,6]: need q [..., Tq, Dk], "
+            "k [..., Tk, Dk], v [..., Tk, Dv] with the same leading dimensions");
+    const std::string prefix = "fused_attention: ";
+    REQUIRE(message(q, zeros({2, 5, 4}), zeros({2, 4, 6}), Tensor()).rfind(prefix, 0) == 0);
+    REQUIRE(message(q, zeros({3, 5, 4}), zeros({3, 5, 6}), Tensor()).rfind(prefix, 0) == 0);
+    REQUIRE(message(q, zeros({1, 2, 5, 4}), zeros({1, 2, 5, 6}), Tensor()).rfind(prefix, 0) == 0);
+    REQUIRE(message(zeros({4}), zeros({4}), zeros({4}), Tensor()).rfind(prefix, 0) == 0);
+    REQUIRE(message(q, zeros({2, 5, 4}), zeros({2, 5, 6}), zeros({4, 5})) ==
+            "fused_attention: mask [4,5] does not broadcast to the scores [2,3,5]");
+    REQUIRE(message(q, zeros({2, 5, 4}), zeros({2, 5, 6}), zeros({1, 2, 3, 5})).rfind(prefix, 0) ==
+            0);
+}
