@@ -84,3 +84,23 @@ TEST_CASE("shape op gradchecks", "[ops][shape][gradcheck]") {
     // The same tensor concatenated with itself: both copies send gradient back.
     test::require_gradcheck([](const Inputs& v) { return concat({v[0], v[0]}, 0); }, {x});
 }
+
+TEST_CASE("permute and broadcast_to split over threads give every element its place",
+          "[ops][shape][threads]") {
+    // Large enough that the rows are shared out: each thread starts its odometer mid-tensor.
+    const Tensor x = test::random({6, 35, 5, 41}, 3);
+    const Tensor y = permute(x, {2, 0, 3, 1});  // [5, 6, 41, 35]
+    for (int64_t a = 0; a < 6; ++a) {
+        for (int64_t b = 0; b < 35; ++b) {
+            for (int64_t c = 0; c < 5; ++c) {
+                for (int64_t d = 0; d < 41; ++d) REQUIRE(y.at({c, a, d, b}) == x.at({a, b, c, d}));
+            }
+        }
+    }
+    const Tensor column = test::random({7, 1, 3}, 4);
+    const Tensor wide = broadcast_to(column, {5, 7, 1300, 3});
+    for (int64_t i = 0; i < wide.numel(); i += 97) {
+        const int64_t c = i % 3, a = (i / (3 * 1300)) % 7;
+        REQUIRE(wide.data()[i] == column.at({a, 0, c}));
+    }
+}

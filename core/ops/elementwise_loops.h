@@ -6,6 +6,7 @@
 // operand's starting offset and inner stride.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
 #include <vector>
@@ -46,27 +47,36 @@ inline std::vector<int64_t> broadcast_strides(const Shape& in, const Shape& out)
     return strides;
 }
 
-/// Walks `shape` one innermost row at a time. For each row calls
+/// Walks `shape` one innermost row at a time, rows [row_begin, row_end) (all of them by
+/// default). For each row calls
 ///   row(first, offsets, count, inner_strides)
 /// where `first` is the row's row-major position in `shape`, offsets[i] the row's start in
 /// operand i (read with strides[i]), count the row length, and inner_strides[i] the step of
 /// operand i along the row. The odometer over the outer dimensions is the only bookkeeping.
 template <size_t N, class Row>
-void for_each_row(const Shape& shape, const std::array<std::vector<int64_t>, N>& strides, Row row) {
+void for_each_row(const Shape& shape, const std::array<std::vector<int64_t>, N>& strides, Row row,
+                  int64_t row_begin = 0, int64_t row_end = -1) {
     const int64_t rank = shape.rank();
     if (shape.numel() == 0) return;
     std::array<int64_t, N> offsets{};
     std::array<int64_t, N> inner{};
     if (rank == 0) {
-        row(int64_t{0}, offsets, int64_t{1}, inner);
+        if (row_begin == 0 && row_end != 0) row(int64_t{0}, offsets, int64_t{1}, inner);
         return;
     }
     const std::span<const int64_t> sizes = shape.sizes();
     const int64_t count = sizes[rank - 1];
     for (size_t i = 0; i < N; ++i) inner[i] = strides[i][rank - 1];
-    std::vector<int64_t> index(rank, 0);
     const int64_t rows = shape.numel() / count;
-    for (int64_t r = 0; r < rows; ++r) {
+    if (row_end < 0 || row_end > rows) row_end = rows;
+    // Set the odometer to row_begin: its digits are row_begin in the mixed radix of the sizes.
+    std::vector<int64_t> index(rank, 0);
+    for (int64_t d = rank - 2, rest = row_begin; d >= 0; --d) {
+        index[d] = rest % sizes[d];
+        rest /= sizes[d];
+        for (size_t i = 0; i < N; ++i) offsets[i] += index[d] * strides[i][d];
+    }
+    for (int64_t r = row_begin; r < row_end; ++r) {
         row(r * count, offsets, count, inner);
         for (int64_t d = rank - 2; d >= 0; --d) {  // advance the odometer by one row
             if (++index[d] < sizes[d]) {
@@ -78,6 +88,12 @@ void for_each_row(const Shape& shape, const std::array<std::vector<int64_t>, N>&
         }
     }
 }
+
+/// for_each_row with the rows split over threads (each row is visited by exactly one thread;
+/// `row` must only write memory that belongs to its row).
+template <size_t N, class Row>
+void parallel_for_each_row(const Shape& shape, const std::array<std::vector<int64_t>, N>& strides,
+                           Row row);
 
 /// A tensor seen as [outer, n, inner] around dimension `dim` (n = the size of dim, outer and
 /// inner the products of the sizes before and after it): the layout of every op that works
@@ -98,6 +114,17 @@ struct AroundDim {
 /// Elements per piece when an element-wise loop is split over threads: below this, waking a
 /// thread costs more than it saves.
 inline constexpr int64_t kElementwiseGrain = 1 << 15;
+
+template <size_t N, class Row>
+void parallel_for_each_row(const Shape& shape, const std::array<std::vector<int64_t>, N>& strides,
+                           Row row) {
+    const int64_t count = shape.rank() == 0 ? 1 : shape.sizes()[shape.rank() - 1];
+    const int64_t rows = count == 0 ? 0 : shape.numel() / count;
+    if (rows <= 1) return for_each_row(shape, strides, row);
+    parallel_for(
+        0, rows, std::max<int64_t>(1, kElementwiseGrain / count),
+        [&](int64_t begin, int64_t end) { for_each_row(shape, strides, row, begin, end); });
+}
 
 /// out[i] = f(x[i]) for every element (split over threads for large tensors).
 template <class F>
@@ -152,11 +179,12 @@ Tensor broadcast_map(const Tensor& a, const Tensor& b, std::string_view op, F f)
     } else {
         const std::array<std::vector<int64_t>, 2> strides{broadcast_strides(a.shape(), shape),
                                                           broadcast_strides(b.shape(), shape)};
-        for_each_row(shape, strides, [&](int64_t first, auto offsets, int64_t count, auto step) {
-            for (int64_t j = 0; j < count; ++j) {
-                po[first + j] = f(pa[offsets[0] + j * step[0]], pb[offsets[1] + j * step[1]]);
-            }
-        });
+        parallel_for_each_row(
+            shape, strides, [&](int64_t first, auto offsets, int64_t count, auto step) {
+                for (int64_t j = 0; j < count; ++j) {
+                    po[first + j] = f(pa[offsets[0] + j * step[0]], pb[offsets[1] + j * step[1]]);
+                }
+            });
     }
     return out;
 }

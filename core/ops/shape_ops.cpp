@@ -96,11 +96,11 @@ Tensor broadcast_to(const Tensor& x, const Shape& shape) {
     const float* in = x.data();
     float* o = out.data();
     const std::array<std::vector<int64_t>, 1> strides{detail::broadcast_strides(x.shape(), shape)};
-    detail::for_each_row(shape, strides,
-                         [&](int64_t first, auto offsets, int64_t count, auto step) {
-                             for (int64_t j = 0; j < count; ++j)
-                                 o[first + j] = in[offsets[0] + j * step[0]];
-                         });
+    detail::parallel_for_each_row(shape, strides,
+                                  [&](int64_t first, auto offsets, int64_t count, auto step) {
+                                      for (int64_t j = 0; j < count; ++j)
+                                          o[first + j] = in[offsets[0] + j * step[0]];
+                                  });
     return record("broadcast_to", out, {x}, [x_shape = x.shape()](const Tensor& g) {
         return std::vector<Tensor>{sum_to(g, x_shape)};
     });
@@ -136,11 +136,11 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims) {
     Tensor out{Shape(out_sizes)};
     const float* in = x.data();
     float* o = out.data();
-    detail::for_each_row(out.shape(), read_strides,
-                         [&](int64_t first, auto offsets, int64_t count, auto step) {
-                             for (int64_t j = 0; j < count; ++j)
-                                 o[first + j] = in[offsets[0] + j * step[0]];
-                         });
+    detail::parallel_for_each_row(out.shape(), read_strides,
+                                  [&](int64_t first, auto offsets, int64_t count, auto step) {
+                                      for (int64_t j = 0; j < count; ++j)
+                                          o[first + j] = in[offsets[0] + j * step[0]];
+                                  });
     return record("permute", out, {x},
                   [inverse](const Tensor& g) { return std::vector<Tensor>{permute(g, inverse)}; });
 }
