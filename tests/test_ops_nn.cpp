@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "core/parallel.h"
 #include "test_helpers.h"
 
 using namespace ag;
@@ -109,4 +110,27 @@ TEST_CASE("index_select picks slices in order, with repeats", "[ops][index_selec
             return index_select(v[0], 1, IndexTensor({2, 0, 2}));
         },
         {test::random({2, 3, 2}, 5)});
+}
+
+TEST_CASE("layer_norm and linear gradients are the same bits with 1 and 2 threads",
+          "[ops][layer_norm][linear][threads]") {
+    // Their weight and bias gradients sum over rows: the threads split the columns instead,
+    // so every sum is added in the same order whatever the thread count.
+    struct RestoreThreads {
+        int saved = get_num_threads();
+        ~RestoreThreads() { set_num_threads(saved); }
+    } restore;
+    const auto gradients = [](int threads) {
+        set_num_threads(threads);
+        Tensor x = test::random({600, 256}, 1), w = test::random({256}, 2);
+        Tensor b = test::random({256}, 3), weight = test::random({96, 256}, 4);
+        Tensor bias = test::random({96}, 5);
+        for (Tensor* t : {&x, &w, &b, &weight, &bias}) t->set_requires_grad(true);
+        const Tensor y = linear(layer_norm(x, w, b), weight, bias);
+        sum(y * test::random(y.shape(), 6)).backward();
+        std::vector<std::vector<float>> all;
+        for (Tensor* t : {&x, &w, &b, &weight, &bias}) all.push_back(t->grad().to_vector());
+        return all;
+    };
+    REQUIRE(gradients(1) == gradients(2));
 }

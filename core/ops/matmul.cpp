@@ -163,9 +163,17 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     // Start from the bias in every row (beta = 1 adds the product to it), or from nothing.
     float* out = y.data();
     const float* b = bias.defined() ? bias.data() : nullptr;
-    for (int64_t r = 0; r < rows; ++r) {
-        for (int64_t j = 0; j < out_features; ++j) out[r * out_features + j] = b ? b[j] : 0.0f;
-    }
+    parallel_for(0, rows, std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(out_features, 1)),
+                 [&](int64_t first_row, int64_t end_row) {
+                     for (int64_t r = first_row; r < end_row; ++r) {
+                         float* row = out + r * out_features;
+                         if (b) {
+                             std::copy(b, b + out_features, row);
+                         } else {
+                             std::fill(row, row + out_features, 0.0f);
+                         }
+                     }
+                 });
     // y [rows, out] += x [rows, in] @ W^T [in, out]
     kernels::gemm({.transpose_b = Transpose::Yes,
                    .m = rows,
@@ -218,9 +226,16 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                 dbias = zeros(Shape{out_features});
                 float* db = dbias.data();
                 const float* grad = g.data();
-                for (int64_t r = 0; r < rows; ++r) {
-                    for (int64_t j = 0; j < out_features; ++j) db[j] += grad[r * out_features + j];
-                }
+                // Threads split the columns; each adds its columns' rows in order (the same
+                // result whatever the number of threads).
+                parallel_for(0, out_features,
+                             std::max<int64_t>(8, (1 << 15) / std::max<int64_t>(rows, 1)),
+                             [&](int64_t first_col, int64_t end_col) {
+                                 for (int64_t r = 0; r < rows; ++r) {
+                                     const float* row = grad + r * out_features;
+                                     for (int64_t j = first_col; j < end_col; ++j) db[j] += row[j];
+                                 }
+                             });
             }
             return std::vector<Tensor>{dx, dweight, dbias};
         });

@@ -83,18 +83,23 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
                     }
                 }
             });
-            // ... then dweight and dbias, sums over all rows, in one thread so the
-            // order of the additions (and the result) does not depend on threads.
-            for (int64_t r = 0; r < rows; ++r) {
-                const float* gr = g.data() + r * d;
-                const float* hr = xhat.data() + r * d;
-                if (dw) {
-                    for (int64_t j = 0; j < d; ++j) dw[j] += gr[j] * hr[j];
+            // ... then dweight and dbias, sums over all rows. The threads split the columns,
+            // each adding its columns' rows in order, so the result does not depend on the
+            // number of threads.
+            const int64_t column_grain =
+                std::max<int64_t>(8, kRowGrainElements / std::max<int64_t>(rows, 1));
+            parallel_for(0, (dw || db) ? d : 0, column_grain, [&](int64_t first, int64_t end) {
+                for (int64_t r = 0; r < rows; ++r) {
+                    const float* gr = g.data() + r * d;
+                    const float* hr = xhat.data() + r * d;
+                    if (dw) {
+                        for (int64_t j = first; j < end; ++j) dw[j] += gr[j] * hr[j];
+                    }
+                    if (db) {
+                        for (int64_t j = first; j < end; ++j) db[j] += gr[j];
+                    }
                 }
-                if (db) {
-                    for (int64_t j = 0; j < d; ++j) db[j] += gr[j];
-                }
-            }
+            });
             return std::vector<Tensor>{dx, dweight, dbias};
         });
 }
