@@ -155,14 +155,38 @@ Tensor MultiHeadAttention::forward(const Tensor& query_input, const Tensor& key_
     //! [merge_heads]
     // A mask [B, Tq, Tk] gets a heads dimension: [B, 1, Tq, Tk].
     const Tensor head_mask = mask.defined() && mask.rank() == 3 ? unsqueeze(mask, 1) : mask;
-    AttentionOutput attention =
-        scaled_dot_product_attention(q, k, v, head_mask, dropout_p, is_training());
-    attention_weights_ = attention.weights.detach();
+    Tensor heads_output;  // [B, H, Tq, Dh]
+    if (use_fused_attention && !(dropout_p > 0.0f && is_training())) {
+        heads_output = fused_attention(q, k, v, head_mask);
+        attention_weights_ = Tensor();  // recomputed from these if asked for
+        last_queries_ = q.detach();
+        last_keys_ = k.detach();
+        last_mask_ = head_mask.defined() ? head_mask.detach() : Tensor();
+    } else {
+        AttentionOutput attention =
+            scaled_dot_product_attention(q, k, v, head_mask, dropout_p, is_training());
+        heads_output = attention.output;
+        attention_weights_ = attention.weights.detach();
+        last_queries_ = last_keys_ = last_mask_ = Tensor();
+    }
     // [B, H, Tq, Dh] -> [B, Tq, H, Dh] -> [B, Tq, D]: concatenate the heads, then mix with W_O.
-    const Tensor merged = reshape(transpose(attention.output, 1, 2),
-                                  {query_input.size(0), query_input.size(1), d_model});
+    const Tensor merged =
+        reshape(transpose(heads_output, 1, 2), {query_input.size(0), query_input.size(1), d_model});
     return output.forward(merged);
     //! [merge_heads]
+}
+
+const Tensor& MultiHeadAttention::attention_weights() const {
+    if (!attention_weights_.defined() && last_queries_.defined()) {
+        NoGradGuard no_grad;
+        // softmax(masked_fill(q k^T / sqrt(d_k), mask, -1e9)): the weights fused_attention used.
+        const Tensor scores =
+            matmul(last_queries_ * (1.0f / std::sqrt(static_cast<float>(head_dim))),
+                   transpose(last_keys_, -2, -1));
+        attention_weights_ = softmax(
+            last_mask_.defined() ? masked_fill(scores, last_mask_, kMaskedScore) : scores, -1);
+    }
+    return attention_weights_;
 }
 
 }  // namespace ag::nn

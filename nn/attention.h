@@ -96,6 +96,11 @@ struct KeyValueCache {
 
 /// Multi-head attention (see the top of this file).
 /// Children: "query", "key", "value", "output", each Linear(d_model -> d_model).
+///
+/// The heads attend through ag::fused_attention (core/ops/fused_attention.h): the same
+/// softmax(Q K^T / sqrt(d_k)) V as scaled_dot_product_attention, computed block by block
+/// without storing the [Tq, Tk] weights, so memory grows linearly with the sequence. While
+/// training with attention dropout (which drops the weights themselves) it takes the plain path.
 class MultiHeadAttention : public Module {
 public:
     /// Throws ValueError unless heads > 0 and heads divides d_model.
@@ -108,7 +113,9 @@ public:
     Tensor forward(const Tensor& query, const Tensor& key_value, const Tensor& mask = Tensor(),
                    KeyValueCache* cache = nullptr);
     /// The weights of the last forward, [B, H, Tq, Tk] (detached), for drawing heatmaps.
-    const Tensor& attention_weights() const { return attention_weights_; }
+    /// The fused path does not store them: they are recomputed from that forward's queries,
+    /// keys and mask on the first call after it. Undefined before any forward.
+    const Tensor& attention_weights() const;
 
     ///@{
     /// W_Q, W_K, W_V (all heads at once) and W_O: d_model -> d_model.
@@ -117,10 +124,15 @@ public:
     int64_t heads;     ///< H
     int64_t head_dim;  ///< Dh = d_model / H
     float dropout_p;   ///< dropout on the attention weights while training
+    /// True (the default): attend with ag::fused_attention. False: with the plain composition,
+    /// scaled_dot_product_attention (tests compare the two; learners can step through it).
+    bool use_fused_attention = true;
 
 private:
     Tensor split_heads(const Tensor& x) const;  // [B, T, D] -> [B, H, T, Dh]
-    Tensor attention_weights_;
+    // The last forward's weights, or (fused path) what recomputes them on demand.
+    mutable Tensor attention_weights_;
+    Tensor last_queries_, last_keys_, last_mask_;
 };
 
 }  // namespace ag::nn

@@ -262,7 +262,7 @@ std::vector<ErrorCase> nn_cases() {
                 nn::MultiHeadAttention attention(8, 2);
                 (void)attention.forward(ones({2, 3, 8}), ones({2, 3, 8}), ones({4, 4}));
             },
-            "masked_fill"),
+            "mask [4,4] does not broadcast to the scores [2,2,3,3]"),
         expect<ShapeError>(
             "scaled_dot_product_attention, widths",
             [] {
