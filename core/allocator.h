@@ -6,7 +6,9 @@
 // much as a whole elementwise op. So freed buffers are kept in a cache keyed by their exact
 // size, and the next request of that size reuses one. The cache holds at most
 // cache_limit_bytes() (default 1 GiB, or the ATTOGRAD_CACHE_MB environment variable in MiB);
-// beyond that, freed buffers go back to the system.
+// beyond that, freed buffers go back to the system. Small buffers (up to 1 KiB, rounded up to
+// 64 bytes) are first kept per thread, up to 64 KiB of each size, so that the scalars and short
+// rows of autograd-heavy code never wait for the shared cache's lock.
 #pragma once
 
 #include <cstddef>
@@ -20,9 +22,10 @@ void* allocate_buffer(size_t bytes);
 /// Returns a buffer from allocate_buffer(bytes) (with the same `bytes`) to the cache, or to the
 /// system if the cache is full. Thread-safe.
 void release_buffer(void* buffer, size_t bytes);
-/// Frees every cached buffer back to the system.
+/// Frees every cached buffer back to the system (the shared cache and the calling thread's).
 void empty_buffer_cache();
-/// Bytes currently held in the cache (free, waiting for reuse).
+/// Bytes currently held in the shared cache (free, waiting for reuse); the per-thread caches
+/// of small buffers (at most 1 MiB a thread) are not counted.
 size_t cached_buffer_bytes();
 /// Bytes of the buffers handed out by allocate_buffer and not yet released: the memory tensors
 /// hold now (the cache and the allocator's own bookkeeping not counted).
