@@ -44,12 +44,12 @@ Node::~Node() {
     // Destroying a node drops its edges, which may drop the nodes they lead to, and so on up a
     // chain as long as the graph. Done by recursion, a 100,000-op chain would overflow the
     // stack, so instead each node whose last owner is being released is moved onto `pending`
-    // and freed in this loop, with its own edges already taken away. The backward function
+    // and freed in this loop, with its own edges already taken away. Its backward function
     // goes first: the inputs it captured may hold their producers too (rule 2), and the count
-    // of owners below must be the edges'.
+    // of owners below must be the edges'. (This node's own function is already gone: the
+    // derived NodeWith is destroyed before this body runs.)
     std::vector<std::shared_ptr<Node>> pending;
-    auto take_inputs = [&pending](Node& node) {
-        node.backward = nullptr;
+    auto take_edges = [&pending](Node& node) {
         for (Edge& edge : node.inputs) {
             if (edge.producer && edge.producer.use_count() == 1) {
                 pending.push_back(std::move(edge.producer));
@@ -57,11 +57,12 @@ Node::~Node() {
         }
         node.inputs.clear();
     };
-    take_inputs(*this);
+    take_edges(*this);
     while (!pending.empty()) {
         std::shared_ptr<Node> node = std::move(pending.back());
         pending.pop_back();
-        take_inputs(*node);
+        node->free_backward();
+        take_edges(*node);
     }  // `node` dies here with no edges left, so its destructor does not recurse.
 }
 
@@ -80,40 +81,24 @@ Edge Node::edge_to(const Tensor& input) {
     return edge;
 }
 
-namespace {
-
-Tensor record_edges(const char* op, Tensor output, const Tensor* inputs, size_t count,
-                    BackwardFunction& backward) {
+bool detail::should_record(const char* op, const Tensor& output, const Tensor* inputs,
+                           size_t count) {
     if (anomaly_detection) check_finite(output, op, "its output");
-    if (!grad_enabled) return output;
-    bool any_input_requires_grad = false;
+    if (!grad_enabled) return false;
     for (size_t i = 0; i < count; ++i) {
-        any_input_requires_grad |= inputs[i].defined() && inputs[i].requires_grad();
+        if (inputs[i].defined() && inputs[i].requires_grad()) return true;
     }
-    if (!any_input_requires_grad) return output;
+    return false;
+}
 
-    auto node = std::make_shared<Node>();
+Tensor detail::connect(std::shared_ptr<Node> node, const char* op, Tensor output,
+                       const Tensor* inputs, size_t count) {
     node->op = op;
-    node->inputs.resize(count);
-    for (size_t i = 0; i < count; ++i) node->inputs[i] = Node::edge_to(inputs[i]);
-    node->backward = std::move(backward);
+    node->inputs.reserve(count);
+    for (size_t i = 0; i < count; ++i) node->inputs.push_back(Node::edge_to(inputs[i]));
     output.impl()->grad_fn = std::move(node);
     output.impl()->requires_grad = true;
     return output;
-}
-
-}  // namespace
-
-//! [record]
-Tensor record(const char* op, Tensor output, std::initializer_list<Tensor> inputs,
-              BackwardFunction backward) {
-    return record_edges(op, std::move(output), inputs.begin(), inputs.size(), backward);
-}
-//! [record]
-
-Tensor record(const char* op, Tensor output, const std::vector<Tensor>& inputs,
-              BackwardFunction backward) {
-    return record_edges(op, std::move(output), inputs.data(), inputs.size(), backward);
 }
 
 //! [topological_order]
@@ -182,13 +167,13 @@ void run_backward(const Tensor& root, const Tensor& grad_root, bool retain_graph
         Tensor grad_output = std::move(node.grad_output);
         node.grad_output = Tensor();
         if (!grad_output.defined()) continue;  // nothing reached it
-        if (!node.backward) {
+        if (node.backward_freed()) {
             throw Error(std::string("backward: the graph through '") + node.op +
                         "' was already freed by an earlier backward; pass retain_graph=true "
                         "to the first call to backward through it twice");
         }
         std::vector<Tensor> grad_inputs = node.backward(grad_output);
-        if (!retain_graph) node.backward = nullptr;  // frees the buffers it captured
+        if (!retain_graph) node.free_backward();  // frees the buffers it captured
         if (grad_inputs.size() != node.inputs.size()) {
             throw Error(std::string("backward: '") + node.op + "' returned " +
                         std::to_string(grad_inputs.size()) + " gradients for " +

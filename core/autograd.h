@@ -25,16 +25,13 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/tensor.h"
 
 namespace ag {
-
-/// d(loss)/d(output) -> one d(loss)/d(input) per input, in the order of Node::inputs. An entry
-/// may be undefined when that input needs no gradient.
-using BackwardFunction = std::function<std::vector<Tensor>(const Tensor& grad_output)>;
 
 struct Node;
 
@@ -55,35 +52,80 @@ struct Edge {
     bool requires_grad = false;
 };
 
-/// One recorded op in the autograd graph.
+/// One recorded op in the autograd graph. Each op's backward function lives in a NodeWith<F>
+/// (below): node and function in one allocation.
 struct Node {
     /// The op's name ("mul", "matmul", ...), for error messages and drawings.
     const char* op = "";
     /// One edge per tensor input, in the order the backward function returns their gradients.
     std::vector<Edge> inputs;
-    /// The chain rule for this op. Emptied once run, unless backward retains the graph.
-    BackwardFunction backward;
     /// The sum of the gradients that reached this node's output during the current backward.
     Tensor grad_output;
     /// Marks nodes already visited by the current topological sort.
     uint64_t visit_mark = 0;
 
+    /// The chain rule for this op: d(loss)/d(output) -> one d(loss)/d(input) per input, in the
+    /// order of `inputs` (undefined for an input that needs no gradient). Call only while
+    /// backward_freed() is false.
+    virtual std::vector<Tensor> backward(const Tensor& grad_output) = 0;
+    /// Frees the backward function and the tensors it captured (after it ran, unless backward
+    /// retains the graph).
+    virtual void free_backward() = 0;
+    /// True once free_backward() ran.
+    virtual bool backward_freed() const = 0;
+
     /// The edge to `input`: its producer, or itself if it is a leaf that requires grad.
     static Edge edge_to(const Tensor& input);
 
     /// Frees the graph above this node with an explicit stack (see rule 3 above).
-    ~Node();
+    virtual ~Node();
 };
 
+/// A Node holding the op's backward function, a closure `Backward`:
+/// std::vector<Tensor>(const Tensor& grad_output).
+template <class Backward>
+struct NodeWith final : Node {
+    explicit NodeWith(Backward function) : function(std::move(function)) {}
+    std::vector<Tensor> backward(const Tensor& grad_output) override {
+        return (*function)(grad_output);
+    }
+    void free_backward() override { function.reset(); }
+    bool backward_freed() const override { return !function.has_value(); }
+
+    std::optional<Backward> function;
+};
+
+namespace detail {
+/// Whether record() makes a node: grad mode is on and an input requires grad. Checks the
+/// output first in anomaly mode.
+bool should_record(const char* op, const Tensor& output, const Tensor* inputs, size_t count);
+/// Fills `node` (op name, edges to the inputs) and makes it `output`'s grad_fn.
+Tensor connect(std::shared_ptr<Node> node, const char* op, Tensor output, const Tensor* inputs,
+               size_t count);
+}  // namespace detail
+
 /// Connects `output` to the graph: if grad mode is on and any input requires grad, makes a Node
-/// named `op` with these inputs and backward function and returns `output` marked as its
-/// result; otherwise returns `output` untouched. `output` must be a tensor the op just made.
+/// named `op` with these inputs and the backward function `backward` (a closure
+/// std::vector<Tensor>(const Tensor& grad_output)) and returns `output` marked as its result;
+/// otherwise returns `output` untouched. `output` must be a tensor the op just made.
 /// Every differentiable op ends with a call to this.
+//! [record]
+template <class Backward>
 Tensor record(const char* op, Tensor output, std::initializer_list<Tensor> inputs,
-              BackwardFunction backward);
+              Backward backward) {
+    if (!detail::should_record(op, output, inputs.begin(), inputs.size())) return output;
+    return detail::connect(std::make_shared<NodeWith<Backward>>(std::move(backward)), op,
+                           std::move(output), inputs.begin(), inputs.size());
+}
+//! [record]
+
 /// record() for ops with a variable number of inputs (concat).
-Tensor record(const char* op, Tensor output, const std::vector<Tensor>& inputs,
-              BackwardFunction backward);
+template <class Backward>
+Tensor record(const char* op, Tensor output, const std::vector<Tensor>& inputs, Backward backward) {
+    if (!detail::should_record(op, output, inputs.data(), inputs.size())) return output;
+    return detail::connect(std::make_shared<NodeWith<Backward>>(std::move(backward)), op,
+                           std::move(output), inputs.data(), inputs.size());
+}
 
 /// The engine behind Tensor::backward: seeds d(root)/d(root) = `grad_root` and propagates.
 /// Throws Error if `root` does not require grad or if part of the graph was freed by an
