@@ -8,7 +8,9 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <limits>
 #include <vector>
 
 #include "core/parallel.h"
@@ -32,6 +34,34 @@ float lane_sum(int64_t n, const Term& term) {
     for (; j < n; ++j) lanes[j % kLanes] += term(j);
     return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) +
            ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+}
+
+/// e^x in plain arithmetic that the compiler vectorizes (std::exp is a call into libm, one
+/// element at a time): Cephes' expf. Write x = n ln 2 + r with n = round(x / ln 2), so that
+/// |r| <= ln(2) / 2; then e^x = 2^n e^r, with e^r from a degree-7 polynomial and 2^n written
+/// straight into a float's exponent bits. Relative error below 1e-7 against std::exp (tested);
+/// 0 for x < -86.6 (e^x < 2.5e-38, near the smallest normal float), +inf for x > 88.72, nan
+/// for nan. Used where a softmax takes many exponentials (softmax, fused_attention).
+inline float exp_vectorizable(float x) {
+    float clamped = x < -86.6f ? -86.6f : x;
+    clamped = clamped > 88.72283f ? 88.72283f : clamped;
+    const float t = clamped * 1.44269504088896341f + 0.5f;  // x / ln 2 + 1/2
+    int32_t n = static_cast<int32_t>(t);
+    n -= t < static_cast<float>(n) ? 1 : 0;  // floor(t) = round(x / ln 2)
+    const float nf = static_cast<float>(n);
+    // r = x - n ln 2, with ln 2 split in two so that n * 0.693359375 is exact.
+    const float r = (clamped - nf * 0.693359375f) - nf * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    // 2^n as 2^(n-1) * 2, so that n = 128 (x near 88.7) does not overflow the exponent bits.
+    const float result = p * std::bit_cast<float>((n + 126) << 23) * 2.0f;
+    const float low = x < -86.6f ? 0.0f : result;
+    return x > 88.72283f ? std::numeric_limits<float>::infinity() : low;
 }
 
 /// Strides (in elements) for reading a tensor of shape `in` as if it had the broadcast shape
