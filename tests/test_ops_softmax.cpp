@@ -1,7 +1,9 @@
 // tests/test_ops_softmax.cpp — softmax and log_softmax (core/ops/softmax.h).
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "core/ops/elementwise_loops.h"
 #include "test_helpers.h"
 
 using namespace ag;
@@ -48,4 +50,19 @@ TEST_CASE("softmax gradchecks along each dim", "[ops][softmax][gradcheck]") {
     test::require_gradcheck([](const Inputs& v) { return softmax(v[0] * 30.0f); },
                             {test::random({5}, 42)}, {.eps = 1e-4f, .atol = 2e-3f});
     REQUIRE_THROWS_AS(softmax(x, 3), IndexError);
+}
+
+TEST_CASE("exp_vectorizable agrees with std::exp to 1e-7, and at the edges", "[ops][softmax]") {
+    double worst = 0.0;
+    for (float x = -86.5f; x < 88.7f; x += 0.000917f) {
+        const double exact = std::exp(static_cast<double>(x));
+        worst = std::max(worst, std::abs(detail::exp_vectorizable(x) - exact) / exact);
+    }
+    INFO("worst relative error " << worst);
+    REQUIRE(worst < 1e-7);
+    REQUIRE(detail::exp_vectorizable(0.0f) == 1.0f);
+    REQUIRE(detail::exp_vectorizable(-1e9f) == 0.0f);  // a masked score: exactly 0
+    REQUIRE(detail::exp_vectorizable(-87.0f) == 0.0f);
+    REQUIRE(std::isinf(detail::exp_vectorizable(89.0f)));
+    REQUIRE(std::isnan(detail::exp_vectorizable(std::nanf(""))));
 }

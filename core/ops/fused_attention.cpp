@@ -65,9 +65,9 @@ void gemm(Transpose ta, Transpose tb, int64_t m, int64_t n, int64_t k, float alp
                    .ldc = n});
 }
 
-/// e^x, exactly: below -104, e^x < 2^-150 rounds to 0, which is returned before calling
-/// std::exp. Blocked scores (-1e9 - m) would otherwise all take libm's slow underflow path.
-inline float exp_or_zero(float x) { return x < -104.0f ? 0.0f : std::exp(x); }
+/// e^x, vectorizable (detail::exp_vectorizable): exactly 0 for the blocked scores (-1e9 - m),
+/// without a branch or a slow underflow path.
+inline float exp_or_zero(float x) { return detail::exp_vectorizable(x); }
 
 /// Which scores are blocked: where the mask is non-zero, and with is_causal every key j > i.
 /// The mask is read in place with broadcast strides (0 along a broadcast dimension).
@@ -159,12 +159,8 @@ float online_softmax_step(float* s, int64_t cols, float& m, float& l) {
     float m_new = m;
     for (int64_t c = 0; c < cols; ++c) m_new = std::max(m_new, s[c]);
     const float rescale = exp_or_zero(m - m_new);  // e^(-inf) = 0 on the first block
-    float sum = 0.0f;
-    for (int64_t c = 0; c < cols; ++c) {
-        s[c] = exp_or_zero(s[c] - m_new);
-        sum += s[c];
-    }
-    l = l * rescale + sum;
+    for (int64_t c = 0; c < cols; ++c) s[c] = exp_or_zero(s[c] - m_new);
+    l = l * rescale + detail::lane_sum(cols, [&](int64_t c) { return s[c]; });
     m = m_new;
     return rescale;
 }

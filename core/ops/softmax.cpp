@@ -38,7 +38,7 @@ std::pair<float, float> max_and_log_sum_exp(const float* x, int64_t n, int64_t s
     float max = -std::numeric_limits<float>::infinity();
     for (int64_t j = 0; j < n; ++j) max = std::max(max, x[j * stride]);
     float sum = 0.0f;
-    for (int64_t j = 0; j < n; ++j) sum += std::exp(x[j * stride] - max);
+    for (int64_t j = 0; j < n; ++j) sum += detail::exp_vectorizable(x[j * stride] - max);
     return {max, std::log(sum)};
 }
 
@@ -52,7 +52,8 @@ Tensor softmax(const Tensor& x, int64_t dim) {
     lanes.for_each([&](int64_t first, int64_t stride) {
         const auto [max, log_sum] = max_and_log_sum_exp(in + first, lanes.n, stride);
         for (int64_t j = 0; j < lanes.n; ++j) {  // pass 3: normalize
-            out[first + j * stride] = std::exp(in[first + j * stride] - max - log_sum);
+            out[first + j * stride] =
+                detail::exp_vectorizable(in[first + j * stride] - max - log_sum);
         }
     });
     return record("softmax", y, {x}, [y = y.detach(), lanes](const Tensor& g) {
@@ -93,7 +94,8 @@ Tensor log_softmax(const Tensor& x, int64_t dim) {
             float sum = 0.0f;
             for (int64_t j = 0; j < lanes.n; ++j) sum += gv[j * stride];
             for (int64_t j = 0; j < lanes.n; ++j) {
-                out[first + j * stride] = gv[j * stride] - std::exp(yv[j * stride]) * sum;
+                out[first + j * stride] =
+                    gv[j * stride] - detail::exp_vectorizable(yv[j * stride]) * sum;
             }
         });
         return std::vector<Tensor>{dx};
