@@ -41,15 +41,33 @@ constexpr float kMaskedScore = -1e9f;
 /// Multiply-adds a piece of a parallel_for should hold at least: less is not worth a thread.
 constexpr int64_t kMinWorkPerPiece = int64_t{1} << 15;
 
+/// The sizes of a call, and where its matrices lie. An "entry" is one [T, D] attention problem
+/// (one head of one sequence). In fused_attention's layout the entries are consecutive
+/// [T, D] matrices. In fused_multi_head_attention's, a tensor is [B, T, H * D] with the heads
+/// side by side: entry b * H + h is the h-th D-wide band of batch b's rows, each row H * D
+/// floats after the last — the split into heads is done by this addressing, not by a copy.
 struct Sizes {
     int64_t batch = 1, tq = 0, tk = 0, dk = 0, dv = 0;
     float scale = 1.0f;  // 1 / sqrt(Dk)
+    int64_t heads = 1;   // H with the heads side by side; 1 for consecutive entries
+
+    /// Floats between two rows of a matrix of `width` columns.
+    int64_t stride(int64_t width) const { return heads * width; }
+    /// Where row `row` of entry `entry` starts, in an operand of `rows` rows per entry.
+    int64_t at(int64_t entry, int64_t row, int64_t rows, int64_t width) const {
+        return (entry / heads) * rows * heads * width + (entry % heads) * width +
+               row * heads * width;
+    }
+    int64_t q_at(int64_t entry, int64_t row) const { return at(entry, row, tq, dk); }
+    int64_t k_at(int64_t entry, int64_t row) const { return at(entry, row, tk, dk); }
+    int64_t v_at(int64_t entry, int64_t row) const { return at(entry, row, tk, dv); }
+    int64_t out_at(int64_t entry, int64_t row) const { return at(entry, row, tq, dv); }
 };
 
-/// C [m, n] = alpha op(A) op(B) + beta C on row-major blocks: the GEMM kernel, with the leading
-/// dimension of each operand its stored row length (the callers pass contiguous blocks).
+/// C [m, n] = alpha op(A) op(B) + beta C on row-major blocks: the GEMM kernel, with lda, ldb
+/// and ldc the floats between two stored rows of A, B and C.
 void gemm(Transpose ta, Transpose tb, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
-          const float* b, float beta, float* c) {
+          int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
     kernels::gemm({.transpose_a = ta,
                    .transpose_b = tb,
                    .m = m,
@@ -57,12 +75,12 @@ void gemm(Transpose ta, Transpose tb, int64_t m, int64_t n, int64_t k, float alp
                    .k = k,
                    .alpha = alpha,
                    .a = a,
-                   .lda = ta == Transpose::Yes ? m : k,
+                   .lda = lda,
                    .b = b,
-                   .ldb = tb == Transpose::Yes ? k : n,
+                   .ldb = ldb,
                    .beta = beta,
                    .c = c,
-                   .ldc = n});
+                   .ldc = ldc});
 }
 
 /// e^x, vectorizable (detail::exp_vectorizable): exactly 0 for the blocked scores (-1e9 - m),
@@ -122,10 +140,12 @@ Blocking make_blocking(const Tensor& mask, bool causal, const Shape& scores) {
 /// The grain of a parallel_for whose indices each cost `work` multiply-adds.
 int64_t grain_for(int64_t work) { return std::max<int64_t>(1, kMinWorkPerPiece / (work + 1)); }
 
-/// qs = q / sqrt(Dk) for a block of query rows, scaled before the product as the plain path
-/// scales q (so the scores round the same way), in both passes.
-void scale_queries(const float* q, int64_t count, float scale, float* qs) {
-    for (int64_t x = 0; x < count; ++x) qs[x] = q[x] * scale;
+/// qs [rows, Dk] = q / sqrt(Dk) for a block of query rows (`stride` floats apart), scaled before
+/// the product as the plain path scales q (so the scores round the same way), in both passes.
+void scale_queries(const float* q, int64_t rows, int64_t stride, const Sizes& n, float* qs) {
+    for (int64_t r = 0; r < rows; ++r) {
+        for (int64_t e = 0; e < n.dk; ++e) qs[r * n.dk + e] = q[r * stride + e] * n.scale;
+    }
 }
 
 // ---- forward -----------------------------------------------------------------------------
@@ -169,8 +189,8 @@ float online_softmax_step(float* s, int64_t cols, float& m, float& l) {
 /// with that many equal scores. Their weight e^(-1e9 - m) is exactly 0 in float unless every
 /// key the row saw was blocked too (m = -1e9); then, as in the plain path, all Tk keys weigh
 /// the same and the skipped values must be added in.
-void add_skipped_keys(const float* v, int64_t first, int64_t tk, int64_t dv, float& m, float& l,
-                      float* acc) {
+void add_skipped_keys(const float* v, int64_t v_stride, int64_t first, int64_t tk, int64_t dv,
+                      float& m, float& l, float* acc) {
     const float m_new = std::max(m, kMaskedScore);
     const float weight = exp_or_zero(kMaskedScore - m_new);
     if (first >= tk || weight == 0.0f) return;
@@ -178,7 +198,7 @@ void add_skipped_keys(const float* v, int64_t first, int64_t tk, int64_t dv, flo
     l = l * rescale + weight * static_cast<float>(tk - first);
     for (int64_t e = 0; e < dv; ++e) acc[e] *= rescale;
     for (int64_t j = first; j < tk; ++j) {
-        for (int64_t e = 0; e < dv; ++e) acc[e] += weight * v[j * dv + e];
+        for (int64_t e = 0; e < dv; ++e) acc[e] += weight * v[j * v_stride + e];
     }
     m = m_new;
 }
@@ -187,10 +207,10 @@ void add_skipped_keys(const float* v, int64_t first, int64_t tk, int64_t dv, flo
 void forward_block(const Forward& f, int64_t b, int64_t i0, ForwardScratch& w) {
     const Sizes& n = f.n;
     const int64_t rows = std::min(kBlock, n.tq - i0);
-    const float* q = f.q + (b * n.tq + i0) * n.dk;
-    const float* k = f.k + b * n.tk * n.dk;  // the whole entry: key blocks are read in place
-    const float* v = f.v + b * n.tk * n.dv;
-    scale_queries(q, rows * n.dk, n.scale, w.qs);
+    const int64_t k_stride = n.stride(n.dk), v_stride = n.stride(n.dv);
+    const float* k = f.k + n.k_at(b, 0);  // the whole entry: key blocks are read in place
+    const float* v = f.v + n.v_at(b, 0);
+    scale_queries(f.q + n.q_at(b, i0), rows, n.stride(n.dk), n, w.qs);
     std::fill(w.m, w.m + rows, -std::numeric_limits<float>::infinity());
     std::fill(w.l, w.l + rows, 0.0f);
     std::fill(w.acc, w.acc + rows * n.dv, 0.0f);
@@ -198,7 +218,8 @@ void forward_block(const Forward& f, int64_t b, int64_t i0, ForwardScratch& w) {
     for (int64_t j0 = 0; j0 < key_end; j0 += kBlock) {
         const int64_t cols = std::min(kBlock, key_end - j0);
         // S [rows, cols] = Qs K^T
-        gemm(Transpose::No, Transpose::Yes, rows, cols, n.dk, 1.0f, w.qs, k + j0 * n.dk, 0.0f, w.s);
+        gemm(Transpose::No, Transpose::Yes, rows, cols, n.dk, 1.0f, w.qs, n.dk, k + j0 * k_stride,
+             k_stride, 0.0f, w.s, cols);
         // S -> P = e^(S - m') row by row, and acc = e^(m - m') acc ...
         for (int64_t r = 0; r < rows; ++r) {
             float* s = w.s + r * cols;
@@ -207,13 +228,14 @@ void forward_block(const Forward& f, int64_t b, int64_t i0, ForwardScratch& w) {
             for (int64_t e = 0; e < n.dv; ++e) w.acc[r * n.dv + e] *= rescale;
         }
         // ... + P V
-        gemm(Transpose::No, Transpose::No, rows, n.dv, cols, 1.0f, w.s, v + j0 * n.dv, 1.0f, w.acc);
+        gemm(Transpose::No, Transpose::No, rows, n.dv, cols, 1.0f, w.s, cols, v + j0 * v_stride,
+             v_stride, 1.0f, w.acc, n.dv);
     }
     for (int64_t r = 0; r < rows; ++r) {
-        add_skipped_keys(v, key_end, n.tk, n.dv, w.m[r], w.l[r], w.acc + r * n.dv);
+        add_skipped_keys(v, v_stride, key_end, n.tk, n.dv, w.m[r], w.l[r], w.acc + r * n.dv);
         // out = acc / l (0 when there are no keys at all, as softmax over nothing times v).
         const float inverse = w.l[r] > 0.0f ? 1.0f / w.l[r] : 0.0f;
-        float* out = f.out + (b * n.tq + i0 + r) * n.dv;
+        float* out = f.out + n.out_at(b, i0 + r);
         for (int64_t e = 0; e < n.dv; ++e) out[e] = w.acc[r * n.dv + e] * inverse;
         f.row_max[b * n.tq + i0 + r] = w.m[r];
         f.row_log_sum[b * n.tq + i0 + r] = std::log(w.l[r]);
@@ -247,8 +269,8 @@ struct BackwardScratch {
 void recompute_weights(const Backward& f, int64_t b, int64_t i0, int64_t rows, int64_t j0,
                        int64_t cols, const float* qs, float* p) {
     const Sizes& n = f.n;
-    gemm(Transpose::No, Transpose::Yes, rows, cols, n.dk, 1.0f, qs, f.k + (b * n.tk + j0) * n.dk,
-         0.0f, p);
+    gemm(Transpose::No, Transpose::Yes, rows, cols, n.dk, 1.0f, qs, n.dk, f.k + n.k_at(b, j0),
+         n.stride(n.dk), 0.0f, p, cols);
     for (int64_t r = 0; r < rows; ++r) {
         float* s = p + r * cols;
         f.blocking->fill(s, b, i0 + r, j0, cols, kMaskedScore);
@@ -262,13 +284,14 @@ void recompute_weights(const Backward& f, int64_t b, int64_t i0, int64_t rows, i
 void score_gradient(const Backward& f, int64_t b, int64_t i0, int64_t rows, int64_t j0,
                     int64_t cols, const float* p, float* ds) {
     const Sizes& n = f.n;
-    const float* g = f.g + (b * n.tq + i0) * n.dv;
-    const float* o = f.out + (b * n.tq + i0) * n.dv;
-    gemm(Transpose::No, Transpose::Yes, rows, cols, n.dv, 1.0f, g, f.v + (b * n.tk + j0) * n.dv,
-         0.0f, ds);  // dP
+    const int64_t out_stride = n.stride(n.dv);
+    const float* g = f.g + n.out_at(b, i0);  // dO has the output's layout
+    const float* o = f.out + n.out_at(b, i0);
+    gemm(Transpose::No, Transpose::Yes, rows, cols, n.dv, 1.0f, g, out_stride, f.v + n.v_at(b, j0),
+         n.stride(n.dv), 0.0f, ds, cols);  // dP
     for (int64_t r = 0; r < rows; ++r) {
         float d_i = 0.0f;
-        for (int64_t e = 0; e < n.dv; ++e) d_i += g[r * n.dv + e] * o[r * n.dv + e];
+        for (int64_t e = 0; e < n.dv; ++e) d_i += g[r * out_stride + e] * o[r * out_stride + e];
         float* ds_row = ds + r * cols;
         const float* p_row = p + r * cols;
         for (int64_t c = 0; c < cols; ++c) ds_row[c] = p_row[c] * (ds_row[c] - d_i);
@@ -293,21 +316,21 @@ bool skips_block(const Backward& f, int64_t b, int64_t i0, int64_t rows, int64_t
 void backward_block(const Backward& f, int64_t b, int64_t i0, int64_t rows, int64_t j0,
                     int64_t cols, BackwardScratch& w) {
     const Sizes& n = f.n;
-    scale_queries(f.q + (b * n.tq + i0) * n.dk, rows * n.dk, n.scale, w.qs);
+    scale_queries(f.q + n.q_at(b, i0), rows, n.stride(n.dk), n, w.qs);
     recompute_weights(f, b, i0, rows, j0, cols, w.qs, w.p);
     if (f.dv != nullptr) {
-        gemm(Transpose::Yes, Transpose::No, cols, n.dv, rows, 1.0f, w.p,
-             f.g + (b * n.tq + i0) * n.dv, 1.0f, f.dv + (b * n.tk + j0) * n.dv);
+        gemm(Transpose::Yes, Transpose::No, cols, n.dv, rows, 1.0f, w.p, cols,
+             f.g + n.out_at(b, i0), n.stride(n.dv), 1.0f, f.dv + n.v_at(b, j0), n.stride(n.dv));
     }
     if (f.dq == nullptr && f.dk == nullptr) return;
     score_gradient(f, b, i0, rows, j0, cols, w.p, w.ds);
     if (f.dk != nullptr) {
-        gemm(Transpose::Yes, Transpose::No, cols, n.dk, rows, 1.0f, w.ds, w.qs, 1.0f,
-             f.dk + (b * n.tk + j0) * n.dk);
+        gemm(Transpose::Yes, Transpose::No, cols, n.dk, rows, 1.0f, w.ds, cols, w.qs, n.dk, 1.0f,
+             f.dk + n.k_at(b, j0), n.stride(n.dk));
     }
     if (f.dq != nullptr) {
-        gemm(Transpose::No, Transpose::No, rows, n.dk, cols, n.scale, w.ds,
-             f.k + (b * n.tk + j0) * n.dk, 1.0f, f.dq + (b * n.tq + i0) * n.dk);
+        gemm(Transpose::No, Transpose::No, rows, n.dk, cols, n.scale, w.ds, cols,
+             f.k + n.k_at(b, j0), n.stride(n.dk), 1.0f, f.dq + n.q_at(b, i0), n.stride(n.dk));
     }
 }
 
@@ -431,30 +454,63 @@ std::vector<Tensor> run_backward(const Saved& saved, const Tensor& g) {
 
 }  // namespace
 
-Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
-                       bool is_causal) {
-    const Sizes n = check_shapes(q, k, v);
-    const Shape scores = with_last(q.shape(), n.tk);  // [..., Tq, Tk], never allocated
+namespace {
+
+/// Both entry points: checks the mask against the scores [..., Tq, Tk] (never allocated), runs
+/// the forward pass into a tensor of `out_shape` and records the backward.
+Tensor attend(const char* op, const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
+              bool is_causal, const Sizes& n, const Shape& scores, const Shape& out_shape) {
     if (mask.defined() && !broadcasts_to(mask.shape(), scores)) {
-        throw ShapeError("fused_attention: mask " + mask.shape().to_string() +
+        throw ShapeError(std::string(op) + ": mask " + mask.shape().to_string() +
                          " does not broadcast to the scores " + scores.to_string());
     }
-    Tensor out(with_last(q.shape(), n.dv));
+    Tensor out(out_shape);
     auto saved = std::make_shared<Saved>();
     saved->q = q;
     saved->k = k;
     saved->v = v;
     saved->out = out.detach();  // out's buffer, without its graph node (no cycle)
-    saved->row_max = Tensor(with_last(q.shape(), -1));
-    saved->row_log_sum = Tensor(with_last(q.shape(), -1));
+    saved->row_max = Tensor(Shape{n.batch, n.tq});
+    saved->row_log_sum = Tensor(Shape{n.batch, n.tq});
     saved->blocking = std::make_shared<const Blocking>(make_blocking(mask, is_causal, scores));
     saved->n = n;
     saved->q_needs = q.requires_grad();
     saved->k_needs = k.requires_grad();
     saved->v_needs = v.requires_grad();
     run_forward(*saved);
-    return record("fused_attention", out, {q, k, v},
-                  [saved](const Tensor& g) { return run_backward(*saved, g); });
+    return record(op, out, {q, k, v}, [saved](const Tensor& g) { return run_backward(*saved, g); });
+}
+
+}  // namespace
+
+Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
+                       bool is_causal) {
+    const Sizes n = check_shapes(q, k, v);
+    return attend("fused_attention", q, k, v, mask, is_causal, n, with_last(q.shape(), n.tk),
+                  with_last(q.shape(), n.dv));
+}
+
+Tensor fused_multi_head_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t heads,
+                                  const Tensor& mask, bool is_causal) {
+    const bool fits = heads > 0 && q.rank() == 3 && k.rank() == 3 && v.rank() == 3 &&
+                      q.size(0) == k.size(0) && q.size(0) == v.size(0) && q.size(2) == k.size(2) &&
+                      k.size(1) == v.size(1) && q.size(2) % heads == 0 && v.size(2) % heads == 0;
+    if (!fits) {
+        throw ShapeError("fused_multi_head_attention: q " + q.shape().to_string() + ", k " +
+                         k.shape().to_string() + ", v " + v.shape().to_string() + ", " +
+                         std::to_string(heads) +
+                         " heads: need q [B, Tq, H*Dk], k [B, Tk, H*Dk], v [B, Tk, H*Dv]");
+    }
+    Sizes n;
+    n.heads = heads;
+    n.batch = q.size(0) * heads;
+    n.tq = q.size(1);
+    n.tk = k.size(1);
+    n.dk = q.size(2) / heads;
+    n.dv = v.size(2) / heads;
+    n.scale = 1.0f / std::sqrt(static_cast<float>(n.dk));
+    return attend("fused_multi_head_attention", q, k, v, mask, is_causal, n,
+                  Shape{q.size(0), heads, n.tq, n.tk}, Shape{q.size(0), n.tq, heads * n.dv});
 }
 
 }  // namespace ag

@@ -54,4 +54,19 @@ namespace ag {
 Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v,
                        const Tensor& mask = Tensor(), bool is_causal = false);
 
+/// fused_attention on the projections of multi-head attention as linear layers make them, with
+/// the heads side by side in the last dimension: q [B, Tq, H * Dk], k [B, Tk, H * Dk],
+/// v [B, Tk, H * Dv] give [B, Tq, H * Dv], where head h reads and writes the h-th Dk- (Dv-) wide
+/// band of every row. It equals
+///     merge(fused_attention(split(q), split(k), split(v), mask, is_causal))
+/// with split: [B, T, H * D] -> [B, H, T, D] and merge its inverse, but the split into heads
+/// and their concatenation are done by addressing, without the four copies (forward, and four
+/// more backward) that the transposes cost. `mask` broadcasts to the scores [B, H, Tq, Tk].
+///
+/// Throws ShapeError naming "fused_multi_head_attention" and the shapes when q, k, v are not
+/// rank 3 with equal B, matching widths and Tk, or `heads` does not divide the widths; and when
+/// the mask does not broadcast to the scores.
+Tensor fused_multi_head_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t heads,
+                                  const Tensor& mask = Tensor(), bool is_causal = false);
+
 }  // namespace ag
