@@ -133,6 +133,18 @@ Tensor MultiHeadAttention::forward(const Tensor& query_input, const Tensor& key_
                          " and key/value " + key_value.shape().to_string() + ": need [B, T, " +
                          std::to_string(d_model) + "] with the same B");
     }
+    const Tensor head_mask = mask.defined() && mask.rank() == 3 ? unsqueeze(mask, 1) : mask;
+    const bool fused = use_fused_attention && !(dropout_p > 0.0f && is_training());
+    if (fused && cache == nullptr) {
+        // The fast path (training, scoring): the heads stay side by side in the projections'
+        // [B, T, D], and fused_multi_head_attention splits and concatenates them by addressing
+        // alone. It computes what the lines below compute, without their four transposes.
+        const Tensor q = query.forward(query_input), k = key.forward(key_value);
+        const Tensor heads_output =
+            fused_multi_head_attention(q, k, value.forward(key_value), heads, head_mask);
+        remember_for_weights(q, k, head_mask, /*side_by_side=*/true);
+        return output.forward(heads_output);
+    }
     //! [project_queries]
     const Tensor q = split_heads(query.forward(query_input));  // [B, H, Tq, Dh]
     Tensor k, v;                                               // [B, H, Tk, Dh]
@@ -153,15 +165,11 @@ Tensor MultiHeadAttention::forward(const Tensor& query_input, const Tensor& key_
         }
     }
     //! [merge_heads]
-    // A mask [B, Tq, Tk] gets a heads dimension: [B, 1, Tq, Tk].
-    const Tensor head_mask = mask.defined() && mask.rank() == 3 ? unsqueeze(mask, 1) : mask;
+    // (head_mask: a mask [B, Tq, Tk] gets a heads dimension, [B, 1, Tq, Tk].)
     Tensor heads_output;  // [B, H, Tq, Dh]
-    if (use_fused_attention && !(dropout_p > 0.0f && is_training())) {
+    if (fused) {
         heads_output = fused_attention(q, k, v, head_mask);
-        attention_weights_ = Tensor();  // recomputed from these if asked for
-        last_queries_ = q.detach();
-        last_keys_ = k.detach();
-        last_mask_ = head_mask.defined() ? head_mask.detach() : Tensor();
+        remember_for_weights(q, k, head_mask, /*side_by_side=*/false);
     } else {
         AttentionOutput attention =
             scaled_dot_product_attention(q, k, v, head_mask, dropout_p, is_training());
@@ -176,13 +184,23 @@ Tensor MultiHeadAttention::forward(const Tensor& query_input, const Tensor& key_
     //! [merge_heads]
 }
 
+void MultiHeadAttention::remember_for_weights(const Tensor& q, const Tensor& k,
+                                              const Tensor& head_mask, bool side_by_side) {
+    attention_weights_ = Tensor();  // recomputed from these if asked for (no copies now)
+    last_queries_ = q.detach();
+    last_keys_ = k.detach();
+    last_mask_ = head_mask.defined() ? head_mask.detach() : Tensor();
+    last_side_by_side_ = side_by_side;
+}
+
 const Tensor& MultiHeadAttention::attention_weights() const {
     if (!attention_weights_.defined() && last_queries_.defined()) {
         NoGradGuard no_grad;
-        // softmax(masked_fill(q k^T / sqrt(d_k), mask, -1e9)): the weights fused_attention used.
+        // softmax(masked_fill(q k^T / sqrt(d_k), mask, -1e9)): the weights the fused kernel used.
+        const Tensor q = last_side_by_side_ ? split_heads(last_queries_) : last_queries_;
+        const Tensor k = last_side_by_side_ ? split_heads(last_keys_) : last_keys_;
         const Tensor scores =
-            matmul(last_queries_ * (1.0f / std::sqrt(static_cast<float>(head_dim))),
-                   transpose(last_keys_, -2, -1));
+            matmul(q * (1.0f / std::sqrt(static_cast<float>(head_dim))), transpose(k, -2, -1));
         attention_weights_ = softmax(
             last_mask_.defined() ? masked_fill(scores, last_mask_, kMaskedScore) : scores, -1);
     }

@@ -97,10 +97,13 @@ struct KeyValueCache {
 /// Multi-head attention (see the top of this file).
 /// Children: "query", "key", "value", "output", each Linear(d_model -> d_model).
 ///
-/// The heads attend through ag::fused_attention (core/ops/fused_attention.h): the same
-/// softmax(Q K^T / sqrt(d_k)) V as scaled_dot_product_attention, computed block by block
-/// without storing the [Tq, Tk] weights, so memory grows linearly with the sequence. While
-/// training with attention dropout (which drops the weights themselves) it takes the plain path.
+/// The heads attend through ag::fused_multi_head_attention (core/ops/fused_attention.h): the
+/// same softmax(Q K^T / sqrt(d_k)) V as scaled_dot_product_attention, computed block by block
+/// without storing the [Tq, Tk] weights (memory grows linearly with the sequence), on the
+/// projections as they are, heads side by side, so splitting and concatenating the heads costs
+/// no copy. With a KeyValueCache (decoding) the heads are split explicitly and attend through
+/// ag::fused_attention. While training with attention dropout (which drops the weights
+/// themselves) it takes the plain path.
 class MultiHeadAttention : public Module {
 public:
     /// Throws ValueError unless heads > 0 and heads divides d_model.
@@ -130,9 +133,14 @@ public:
 
 private:
     Tensor split_heads(const Tensor& x) const;  // [B, T, D] -> [B, H, T, Dh]
-    // The last forward's weights, or (fused path) what recomputes them on demand.
+    // Keeps what recomputes the fused path's weights on demand (attention_weights()).
+    void remember_for_weights(const Tensor& q, const Tensor& k, const Tensor& head_mask,
+                              bool side_by_side);
+    // The last forward's weights, or (fused path) what recomputes them on demand: queries and
+    // keys as [B, H, T, Dh], or as [B, T, H * Dh] when last_side_by_side_.
     mutable Tensor attention_weights_;
     Tensor last_queries_, last_keys_, last_mask_;
+    bool last_side_by_side_ = false;
 };
 
 }  // namespace ag::nn
