@@ -53,11 +53,13 @@ struct Sizes {
 
     /// Floats between two rows of a matrix of `width` columns.
     int64_t stride(int64_t width) const { return heads * width; }
+    //! [side_by_side]
     /// Where row `row` of entry `entry` starts, in an operand of `rows` rows per entry.
     int64_t at(int64_t entry, int64_t row, int64_t rows, int64_t width) const {
         return (entry / heads) * rows * heads * width + (entry % heads) * width +
                row * heads * width;
     }
+    //! [side_by_side]
     int64_t q_at(int64_t entry, int64_t row) const { return at(entry, row, tq, dk); }
     int64_t k_at(int64_t entry, int64_t row) const { return at(entry, row, tk, dk); }
     int64_t v_at(int64_t entry, int64_t row) const { return at(entry, row, tk, dv); }
@@ -171,6 +173,7 @@ struct ForwardScratch {
     }
 };
 
+//! [online_softmax_step]
 /// The softmax half of an online-softmax step for one query row: turns the scores s [cols] of
 /// a key block into e^(s_j - m'), updates the running max m and sum l, and returns the factor
 /// e^(m - m') by which the caller rescales the row's output before adding this block's P v.
@@ -184,6 +187,7 @@ float online_softmax_step(float* s, int64_t cols, float& m, float& l) {
     m = m_new;
     return rescale;
 }
+//! [online_softmax_step]
 
 /// The keys [first, Tk) that is_causal skipped score -1e9 each: one more online-softmax step
 /// with that many equal scores. Their weight e^(-1e9 - m) is exactly 0 in float unless every
@@ -203,6 +207,7 @@ void add_skipped_keys(const float* v, int64_t v_stride, int64_t first, int64_t t
     m = m_new;
 }
 
+//! [forward_block]
 /// Rows [i0, i0 + kBlock) of entry b: stream over the key blocks, then normalize.
 void forward_block(const Forward& f, int64_t b, int64_t i0, ForwardScratch& w) {
     const Sizes& n = f.n;
@@ -241,6 +246,7 @@ void forward_block(const Forward& f, int64_t b, int64_t i0, ForwardScratch& w) {
         f.row_log_sum[b * n.tq + i0 + r] = std::log(w.l[r]);
     }
 }
+//! [forward_block]
 
 // ---- backward ----------------------------------------------------------------------------
 
