@@ -161,12 +161,12 @@ void Adam::update(Tensor& p, const Tensor& g, std::vector<Tensor>& buffers, int6
     const float step_size = lr / correction1;
     const float sqrt_correction2 = std::sqrt(correction2);
     // Every element's update is independent: large parameters are split over threads. (The
-    // settings are copied to locals so the compiler knows the loop cannot change them, and
-    // vectorizes it.)
+    // settings and pointers are copied into the loop's closure by value, so the compiler knows
+    // the loop cannot change them, and vectorizes it.)
     const float beta1 = beta1_, beta2 = beta2_, eps = eps_;
     const float decay = decoupled_weight_decay_ ? 0.0f : weight_decay_;  // L2: added to g
     const float shrink = decoupled_weight_decay_ ? 1.0f - lr * weight_decay_ : 1.0f;  // AdamW
-    parallel_for(0, p.numel(), int64_t{1} << 15, [&](int64_t begin, int64_t end) {
+    parallel_for(0, p.numel(), int64_t{1} << 15, [=](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) {
             const float gi = grad[i] + decay * param[i];
             param[i] *= shrink;
