@@ -65,10 +65,11 @@ test-aarch64:
 bench:
 	@$(DEPS) bench
 	cmake --preset release $(CMAKE_ARGS)
-	cmake --build --preset release --parallel $(JOBS) --target bench_autograd bench_gemm bench_train
+	cmake --build --preset release --parallel $(JOBS) --target bench_autograd bench_gemm bench_train bench_attention
 	./build/release/bench/bench_autograd
 	./build/release/bench/bench_gemm
 	./build/release/bench/bench_train
+	./build/release/bench/bench_attention
 
 bench-compare:
 	@$(DEPS) bench
