@@ -53,6 +53,7 @@ test-asan:
 # for aarch64 (statically, so qemu-user needs no ARM libraries) and run under emulation.
 AARCH64_SOURCES := core/parallel.cpp core/kernels/gemm_reference.cpp core/kernels/gemm_packing.cpp \
   core/kernels/microkernel_scalar.cpp core/kernels/microkernel_avx2.cpp \
+  core/kernels/microkernel_avx512.cpp \
   core/kernels/microkernel_neon.cpp core/kernels/gemm_ladder.cpp core/kernels/gemm.cpp \
   tests/test_main.cpp tests/test_gemm.cpp tests/test_parallel.cpp
 test-aarch64:

@@ -4,6 +4,8 @@
 // and gemm_tA/... (A stored transposed, [K x M]) and gemm_tB/... (B stored transposed, [N x K]),
 // the two products the backward pass of matmul needs. <impl> is:
 //   attograd                  ag::kernels::gemm, what ag::matmul runs (the best backend here)
+//   attograd_<backend>        ag::kernels::gemm forced onto one SIMD backend (avx2, avx512,
+//                             neon), to compare them; only the backends this CPU has
 //   openblas                  cblas_sgemm (only when built with ATTOGRAD_HAVE_OPENBLAS)
 //   reference, loop_reordered, blocked, packed, simd    the steps of the ladder (1 thread)
 // The counter GFLOP/s counts 2 * M * N * K floating-point operations per call, per second of
@@ -13,6 +15,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -28,6 +31,7 @@
 namespace {
 
 using ag::kernels::GemmArgs;
+using ag::kernels::GemmBackend;
 using ag::kernels::Transpose;
 
 struct Shape {
@@ -37,6 +41,7 @@ struct Shape {
 struct Implementation {
     std::string name;
     std::function<void(const GemmArgs&)> run;
+    std::optional<GemmBackend> backend = {};  ///< forced on gemm while the benchmark runs
 };
 
 #ifdef ATTOGRAD_HAVE_OPENBLAS
@@ -83,6 +88,8 @@ void run_benchmark(benchmark::State& state, const Implementation& implementation
     // GFLOP/s is measured on the wall clock: with several threads, the CPU time of the main
     // thread (what Google Benchmark divides rates by, unless UseRealTime() renames the
     // benchmark ".../real_time") would not count the workers' time.
+    const GemmBackend saved_backend = ag::kernels::gemm_backend();
+    if (implementation.backend) ag::kernels::set_gemm_backend(*implementation.backend);
     const auto start = std::chrono::steady_clock::now();
     for (auto _ : state) {
         implementation.run(args);
@@ -90,6 +97,7 @@ void run_benchmark(benchmark::State& state, const Implementation& implementation
         benchmark::ClobberMemory();
     }
     const std::chrono::duration<double> seconds = std::chrono::steady_clock::now() - start;
+    ag::kernels::set_gemm_backend(saved_backend);
     const double flops = 2.0 * double(shape.m) * double(shape.n) * double(shape.k);
     state.counters["GFLOP/s"] =
         benchmark::Counter(flops * double(state.iterations()) / seconds.count() / 1e9);
@@ -112,6 +120,11 @@ void register_gemm(const Implementation& implementation, Shape shape, Transpose 
 // steps on one thread and on the sizes where they finish in reasonable time.
 void register_all() {
     std::vector<Implementation> fast{{"attograd", ag::kernels::gemm}};
+    for (GemmBackend backend : ag::kernels::available_backends()) {
+        if (backend == GemmBackend::Reference || backend == GemmBackend::Scalar) continue;
+        fast.push_back({std::string("attograd_") + ag::kernels::gemm_backend_name(backend),
+                        ag::kernels::gemm, backend});
+    }
 #ifdef ATTOGRAD_HAVE_OPENBLAS
     fast.push_back({"openblas", openblas_gemm});
 #endif
@@ -152,8 +165,8 @@ void register_all() {
                 register_gemm(implementation, shape, Transpose::No, Transpose::Yes, threads);
             }
         }
-        if (implementation.name != "attograd") continue;
-        for (const auto& [step, largest] : ladder) {  // the ladder right after attograd
+        if (implementation.name != "attograd") continue;  // (the ladder only once)
+        for (const auto& [step, largest] : ladder) {      // the ladder right after attograd
             for (const Shape& shape : shapes) {
                 if (shape.m * shape.k * shape.n <= largest * largest * largest) {
                     register_gemm(step, shape, Transpose::No, Transpose::No, 1);

@@ -4,6 +4,7 @@
 // differ by float rounding. The tolerance is relative to what rounding can do to a dot product:
 // |fast - reference| <= 4 * (k + 2) * epsilon * (|alpha| * sum_p |a_ip * b_pj| + |beta * c_ij|),
 // while a real bug (a missing or doubled term) is off by about sum / k or more.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
@@ -279,6 +280,38 @@ TEST_CASE("gemm: bit-identical results with 1 and 2 threads", "[gemm][parallel]"
                                             one_thread.c.size() * sizeof(float)) == 0);
                     }
                 }
+            }
+        }
+    }
+}
+
+TEST_CASE("gemm: the AVX-512 backend, unpacked and packed", "[gemm]") {
+    // Below 2 * 64^3 multiply-adds, with B not transposed, the AVX-512 backend reads A and B
+    // where they are (masked tiles at the edges); above, or with B^T, it packs. Shapes on both
+    // sides of that line, with last tiles of 1 to 8 rows and of every width, all transposes,
+    // alpha and beta. Nothing to test on a CPU without AVX-512F.
+    const std::vector<GemmBackend> backends = ag::kernels::available_backends();
+    if (std::find(backends.begin(), backends.end(), GemmBackend::Avx512) == backends.end()) {
+        return;
+    }
+    const GemmFunction avx512 = gemm_on(GemmBackend::Avx512);
+    // {m, n, k}: m % 8 takes every value, n is below 16, between 16 and 32, and above.
+    const Problem problems[] = {{64, 64, 64}, {57, 47, 61},  {10, 15, 200}, {3, 33, 1},
+                                {12, 17, 5},  {29, 50, 40},  {70, 100, 74}, {79, 80, 82},
+                                {81, 80, 81}, {200, 31, 90}, {1, 1, 1}};
+    uint32_t seed = 400;
+    for (Problem problem : problems) {
+        for (Transpose ta : kTransposes) {
+            for (Transpose tb : kTransposes) {
+                ++seed;
+                problem.transpose_a = ta;
+                problem.transpose_b = tb;
+                problem.alpha = seed % 2 == 0 ? 1.0f : -0.5f;
+                problem.beta = seed % 3 == 0 ? 0.0f : (seed % 3 == 1 ? 1.0f : 0.25f);
+                problem.extra_lda = seed % 4 == 0 ? 3 : 0;
+                problem.extra_ldb = seed % 5 == 0 ? 7 : 0;
+                problem.extra_ldc = seed % 3 == 0 ? 1 : 0;
+                check_against_reference(avx512, problem, seed);
             }
         }
     }

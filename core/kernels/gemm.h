@@ -66,6 +66,7 @@ enum class GemmBackend {
     Scalar,     ///< blocked + packed, portable C++ micro-kernel (no intrinsics).
     Avx2,       ///< blocked + packed, AVX2 + FMA micro-kernel (x86-64 CPUs that have both).
     Neon,       ///< blocked + packed, NEON micro-kernel (aarch64).
+    Avx512,     ///< blocked + packed, AVX-512F micro-kernel (x86-64 CPUs that have it).
 };
 
 /// The backends this machine can run, Reference and Scalar always among them.
@@ -79,7 +80,7 @@ GemmBackend gemm_backend();
 /// restore the previous value afterwards. Throws ag::ValueError if this machine cannot run it.
 void set_gemm_backend(GemmBackend backend);
 
-/// The backend's name in lower case: "reference", "scalar", "avx2" or "neon".
+/// The backend's name in lower case: "reference", "scalar", "avx2", "neon" or "avx512".
 const char* gemm_backend_name(GemmBackend backend);
 
 }  // namespace ag::kernels

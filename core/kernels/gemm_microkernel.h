@@ -37,35 +37,6 @@ using MicroKernelFn = void (*)(int64_t kc, const float* a_panel, const float* b_
 using PackPanelFn = void (*)(const float* source, int64_t row_stride, int64_t depth,
                              float* destination);
 
-/// A micro-kernel, the tile shape it computes, and optional fast packing routines for the
-/// panels that need a transpose while packing (the portable loop is used when they are null).
-struct MicroKernel {
-    const char* name;
-    int64_t mr;  ///< rows of the C tile
-    int64_t nr;  ///< columns of the C tile
-    MicroKernelFn run;
-    PackPanelFn pack_a_panel = nullptr;  ///< MR-row panel of op(A), when op(A) = A
-    PackPanelFn pack_b_panel = nullptr;  ///< NR-row panel of op(B)^T, when op(B) = B^T
-};
-
-/// The largest MR * NR of any micro-kernel (the size of the scratch tile for edges).
-inline constexpr int64_t kMaxTileSize = 8 * 16;
-
-/// Portable C++ micro-kernel, 4 x 8, no intrinsics (microkernel_scalar.cpp).
-const MicroKernel& scalar_microkernel();
-
-#if defined(__x86_64__)
-/// AVX2 + FMA micro-kernel, 6 x 16 (microkernel_avx2.cpp). Call only if cpu_has_avx2_fma().
-const MicroKernel& avx2_microkernel();
-/// True if this CPU executes AVX2 and FMA instructions (asked once, at run time).
-bool cpu_has_avx2_fma();
-#endif
-
-#if defined(__aarch64__)
-/// NEON micro-kernel, 8 x 12 (microkernel_neon.cpp).
-const MicroKernel& neon_microkernel();
-#endif
-
 /// Cache block sizes, in floats. The rules of thumb (BLIS, "Anatomy of High-Performance Matrix
 /// Multiplication"), for the 6 x 16 AVX2 kernel on a Zen 3 / Zen 4 core:
 /// KC: a KC x NR sliver of B (512 * 16 * 4 B = 32 KiB) is read by every micro-kernel call of one
@@ -82,6 +53,47 @@ struct BlockSizes {
     int64_t nc = 4080;
 };
 inline constexpr BlockSizes kBlockSizes{};
+
+/// A micro-kernel, the tile shape it computes, and optional fast packing routines for the
+/// panels that need a transpose while packing (the portable loop is used when they are null).
+struct MicroKernel {
+    const char* name;
+    int64_t mr;  ///< rows of the C tile
+    int64_t nr;  ///< columns of the C tile
+    MicroKernelFn run;
+    PackPanelFn pack_a_panel = nullptr;  ///< MR-row panel of op(A), when op(A) = A
+    PackPanelFn pack_b_panel = nullptr;  ///< NR-row panel of op(B)^T, when op(B) = B^T
+    BlockSizes blocks = kBlockSizes;     ///< the cache blocks that suit this tile
+};
+
+/// The largest MR * NR of any micro-kernel (the size of the scratch tile for edges).
+inline constexpr int64_t kMaxTileSize = 8 * 32;
+
+/// Portable C++ micro-kernel, 4 x 8, no intrinsics (microkernel_scalar.cpp).
+const MicroKernel& scalar_microkernel();
+
+#if defined(__x86_64__)
+/// AVX2 + FMA micro-kernel, 6 x 16 (microkernel_avx2.cpp). Call only if cpu_has_avx2_fma().
+const MicroKernel& avx2_microkernel();
+/// True if this CPU executes AVX2 and FMA instructions (asked once, at run time).
+bool cpu_has_avx2_fma();
+/// The AVX2 in-register-transpose packing of a full panel of `width` rows (6, 8, 16 or 32;
+/// nullptr for other widths). Call only if cpu_has_avx2_fma().
+PackPanelFn avx2_pack_panel(int64_t width);
+/// AVX-512F micro-kernel, 8 x 32 (microkernel_avx512.cpp). Call only if cpu_has_avx512f().
+const MicroKernel& avx512_microkernel();
+/// True if this CPU executes AVX-512F instructions (and AVX2 + FMA; asked once, at run time).
+bool cpu_has_avx512f();
+/// The whole of C = alpha * op(A) * op(B) + beta * C on one thread, with the 8 x 32 AVX-512
+/// tile reading A and B where they are, without packing (for small products). Requires
+/// op(B) = B (not transposed), k >= 1 and alpha != 0. Call only if cpu_has_avx512f().
+void avx512_gemm_unpacked(const GemmArgs& args);
+#endif
+
+#if defined(__aarch64__)
+/// NEON micro-kernel, 8 x 12 (microkernel_neon.cpp).
+const MicroKernel& neon_microkernel();
+#endif
 
 /// Throws ag::ValueError, with a message starting with `function`, if `args` breaks the
 /// contract of GemmArgs (negative size, leading dimension too small, null pointer).

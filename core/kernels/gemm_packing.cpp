@@ -83,6 +83,9 @@ void pack_block(const float* source, int64_t row_stride, int64_t col_stride, int
         case 16:
             return pack_block<16>(source, row_stride, col_stride, rows, depth, width, fast_panel,
                                   packed);
+        case 32:
+            return pack_block<32>(source, row_stride, col_stride, rows, depth, width, fast_panel,
+                                  packed);
         default:
             return pack_block<0>(source, row_stride, col_stride, rows, depth, width, fast_panel,
                                  packed);

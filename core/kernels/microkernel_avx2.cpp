@@ -97,9 +97,9 @@ __attribute__((target("avx2,fma"))) inline void transpose_8x8(__m256* rows) {
     rows[7] = _mm256_permute2f128_ps(u3, u7, 0x31);
 }
 
-// Packs a full panel of `width` (6 or 16) rows: destination[p * width + r] = source[r *
-// row_stride + p]. Blocks of 8 rows x 8 columns are transposed in registers; the 6-row panel
-// uses a block whose last 2 rows are zero and stores 6 of the 8 floats of each column.
+// Packs a full panel of `width` (6, or a multiple of 8) rows: destination[p * width + r] = source[r
+// * row_stride + p]. Blocks of 8 rows x 8 columns are transposed in registers; the 6-row panel uses
+// a block whose last 2 rows are zero and stores 6 of the 8 floats of each column.
 template <int64_t width>
 __attribute__((target("avx2,fma"))) void avx2_pack_panel(const float* source, int64_t row_stride,
                                                          int64_t depth, float* destination) {
@@ -134,13 +134,28 @@ __attribute__((target("avx2,fma"))) void avx2_pack_panel(const float* source, in
 
 }  // namespace
 
+PackPanelFn avx2_pack_panel(int64_t width) {
+    switch (width) {
+        case 6:
+            return avx2_pack_panel<6>;
+        case 8:
+            return avx2_pack_panel<8>;
+        case 16:
+            return avx2_pack_panel<16>;
+        case 32:
+            return avx2_pack_panel<32>;
+        default:
+            return nullptr;
+    }
+}
+
 const MicroKernel& avx2_microkernel() {
     static const MicroKernel kernel{.name = "avx2",
                                     .mr = kRows,
                                     .nr = kColumns,
                                     .run = avx2_microkernel_6x16,
-                                    .pack_a_panel = avx2_pack_panel<kRows>,
-                                    .pack_b_panel = avx2_pack_panel<kColumns>};
+                                    .pack_a_panel = avx2_pack_panel(kRows),
+                                    .pack_b_panel = avx2_pack_panel(kColumns)};
     return kernel;
 }
 
