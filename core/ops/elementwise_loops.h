@@ -43,8 +43,10 @@ float lane_sum(int64_t n, const Term& term) {
 /// 0 for x < -86.6 (e^x < 2.5e-38, near the smallest normal float), +inf for x > 88.72, nan
 /// for nan. Used where a softmax takes many exponentials (softmax, fused_attention).
 inline float exp_vectorizable(float x) {
-    float clamped = x < -86.6f ? -86.6f : x;
-    clamped = clamped > 88.72283f ? 88.72283f : clamped;
+    // Clamped into range; nan becomes -86.6 too (converting nan to int is undefined behaviour)
+    // and is given back at the end.
+    float clamped = x >= -86.6f ? x : -86.6f;
+    clamped = clamped <= 88.72283f ? clamped : 88.72283f;
     const float t = clamped * 1.44269504088896341f + 0.5f;  // x / ln 2 + 1/2
     int32_t n = static_cast<int32_t>(t);
     n -= t < static_cast<float>(n) ? 1 : 0;  // floor(t) = round(x / ln 2)
@@ -60,8 +62,9 @@ inline float exp_vectorizable(float x) {
     p = p * r * r + r + 1.0f;
     // 2^n as 2^(n-1) * 2, so that n = 128 (x near 88.7) does not overflow the exponent bits.
     const float result = p * std::bit_cast<float>((n + 126) << 23) * 2.0f;
-    const float low = x < -86.6f ? 0.0f : result;
-    return x > 88.72283f ? std::numeric_limits<float>::infinity() : low;
+    float out = x < -86.6f ? 0.0f : result;
+    out = x > 88.72283f ? std::numeric_limits<float>::infinity() : out;
+    return x == x ? out : x;  // nan in, nan out
 }
 
 /// Strides (in elements) for reading a tensor of shape `in` as if it had the broadcast shape
