@@ -53,11 +53,22 @@ template <int kTileRows, bool kMasked>
 __attribute__((target("avx512f"))) inline void avx512_tile(
     int64_t k, const float* a, int64_t a_row_step, int64_t a_col_step, const float* b, int64_t ldb,
     __mmask16 left_mask, __mmask16 right_mask, float alpha, float beta, float* c, int64_t ldc) {
+    // The first step of k sets the C tile (k >= 1), the others add to it. Starting from zeros
+    // costs 16 more instructions per tile; at 64^3 (16 tiles of k = 64) this was 1% faster.
     __m512 acc[kTileRows][2];  // the C tile, in up to 16 registers
+    {
+        const __m512 b_left = load<kMasked>(b, left_mask);
+        const __m512 b_right = load<kMasked>(b + 16, right_mask);
 #pragma GCC unroll 8
-    for (int r = 0; r < kTileRows; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
-
-    for (int64_t p = 0; p < k; ++p) {
+        for (int r = 0; r < kTileRows; ++r) {
+            const __m512 a_r = _mm512_set1_ps(a[r * a_row_step]);
+            acc[r][0] = _mm512_mul_ps(a_r, b_left);
+            acc[r][1] = _mm512_mul_ps(a_r, b_right);
+        }
+    }
+    for (int64_t p = 1; p < k; ++p) {
+        a += a_col_step;
+        b += ldb;
         // Row p of op(B) (32 floats) times column p of op(A).
         const __m512 b_left = load<kMasked>(b, left_mask);
         const __m512 b_right = load<kMasked>(b + 16, right_mask);
@@ -67,8 +78,6 @@ __attribute__((target("avx512f"))) inline void avx512_tile(
             acc[r][0] = _mm512_fmadd_ps(a_r, b_left, acc[r][0]);
             acc[r][1] = _mm512_fmadd_ps(a_r, b_right, acc[r][1]);
         }
-        a += a_col_step;
-        b += ldb;
     }
 
     // C = alpha * acc + beta * C, without reading C when beta == 0. alpha == 1 (every matmul)
@@ -134,10 +143,10 @@ void avx512_gemm_unpacked(const GemmArgs& args) {
     const bool transposed_a = args.transpose_a == Transpose::Yes;
     const int64_t a_row_step = transposed_a ? 1 : args.lda;
     const int64_t a_col_step = transposed_a ? args.lda : 1;
-    for (int64_t i = 0; i < args.m; i += kRows) {
-        const int64_t rows = std::min(kRows, args.m - i);
-        for (int64_t j = 0; j < args.n; j += kColumns) {
-            const int64_t cols = args.n - j;
+    for (int64_t j = 0; j < args.n; j += kColumns) {  // as in macro_kernel: a strip of B stays
+        const int64_t cols = args.n - j;              // in L1 while A streams past it
+        for (int64_t i = 0; i < args.m; i += kRows) {
+            const int64_t rows = std::min(kRows, args.m - i);
             const TileFn tile = rows == kRows && cols >= kColumns ? avx512_tile<kRows, false>
                                                                   : kEdgeTiles[rows - 1];
             tile(args.k, args.a + i * a_row_step, a_row_step, a_col_step, args.b + j, args.ldb,
@@ -146,6 +155,7 @@ void avx512_gemm_unpacked(const GemmArgs& args) {
         }
     }
 }
+//! [avx512_unpacked]
 
 const MicroKernel& avx512_microkernel() {
     // Packing that needs a transpose reuses the AVX2 8 x 8 in-register transpose (every CPU with
