@@ -46,7 +46,8 @@ using PackPanelFn = void (*)(const float* source, int64_t row_stride, int64_t de
 ///     Zen 3, 1 MiB on Zen 4) while all the KC x NR slivers of B stream past it.
 /// NC: a KC x NC block of B (512 * 4080 * 4 B = 8 MiB) stays in the shared L3 cache (32 MiB).
 /// The values were tuned by measurement (docs/matmul.md); MC and NC are rounded down to
-/// multiples of MR and NR by the code that uses them.
+/// multiples of MR and NR by the code that uses them. These are the defaults; a micro-kernel
+/// whose tile wants other sizes says so in MicroKernel::blocks (the AVX-512 one: MC = 48).
 struct BlockSizes {
     int64_t mc = 96;
     int64_t kc = 512;
