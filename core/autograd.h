@@ -85,6 +85,7 @@ struct Node {
 /// std::vector<Tensor>(const Tensor& grad_output).
 template <class Backward>
 struct NodeWith final : Node {
+    /// A node whose chain rule is `function`.
     explicit NodeWith(Backward function) : function(std::move(function)) {}
     std::vector<Tensor> backward(const Tensor& grad_output) override {
         return (*function)(grad_output);
@@ -92,6 +93,7 @@ struct NodeWith final : Node {
     void free_backward() override { function.reset(); }
     bool backward_freed() const override { return !function.has_value(); }
 
+    /// The backward closure and what it captured; empty once freed.
     std::optional<Backward> function;
 };
 
