@@ -136,9 +136,14 @@ void accumulate(Tensor& sum, const Tensor& gradient) {
 }
 
 // A leaf's .grad() is handed to the user and to optimizers, which may scale it in place, so it
-// must own its buffer: the first gradient is copied.
-void accumulate_into_leaf(TensorImpl& leaf, const Tensor& gradient) {
-    leaf.grad = leaf.grad.defined() ? leaf.grad + gradient : gradient.clone();
+// must own its buffer: the first gradient is copied, unless nothing else can see it (then it
+// becomes .grad() itself, which saves a copy of every parameter's gradient every step).
+void accumulate_into_leaf(TensorImpl& leaf, Tensor gradient) {
+    if (leaf.grad.defined()) {
+        leaf.grad = leaf.grad + gradient;
+    } else {
+        leaf.grad = gradient.is_sole_owner() ? std::move(gradient) : gradient.clone();
+    }
 }
 
 }  // namespace
@@ -181,7 +186,7 @@ void run_backward(const Tensor& root, const Tensor& grad_root, bool retain_graph
         }
         for (size_t i = 0; i < node.inputs.size(); ++i) {
             const Edge& input = node.inputs[i];
-            const Tensor& grad_input = grad_inputs[i];
+            Tensor& grad_input = grad_inputs[i];
             if (!input.requires_grad || !grad_input.defined()) continue;
             if (anomaly_detection) {
                 check_finite(grad_input, node.op,
@@ -195,7 +200,7 @@ void run_backward(const Tensor& root, const Tensor& grad_root, bool retain_graph
                                  input.shape.to_string());
             }
             if (input.leaf) {
-                accumulate_into_leaf(*input.leaf, grad_input);
+                accumulate_into_leaf(*input.leaf, std::move(grad_input));
             } else if (input.producer) {
                 accumulate(input.producer->grad_output, grad_input);
             }

@@ -127,6 +127,10 @@ bool Tensor::is_leaf() const { return checked(impl_).grad_fn == nullptr; }
 
 Tensor Tensor::grad() const { return checked(impl_).grad; }
 
+bool Tensor::is_sole_owner() const {
+    return impl_ != nullptr && impl_.use_count() == 1 && impl_->storage.use_count() == 1;
+}
+
 void Tensor::zero_grad() {
     checked(impl_);
     impl_->grad = Tensor();

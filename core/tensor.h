@@ -85,6 +85,10 @@ public:
     /// A new tensor with a copy of the data, not connected to any graph (PyTorch's
     /// detach().clone()).
     Tensor clone() const;
+    /// True if this handle is the only one on its tensor and no other tensor shares its buffer
+    /// (no reshape, detach or copy of the handle is alive): writing to it in place can then
+    /// change nothing anyone else sees. False for an undefined tensor.
+    bool is_sole_owner() const;
     /// "tensor([2,2], [[1, 2], [3, 4]])", with long dimensions elided.
     std::string to_string() const;
 

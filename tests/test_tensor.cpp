@@ -136,3 +136,19 @@ TEST_CASE("the allocator counts the bytes tensors hold, and their peak", "[tenso
     reset_peak_allocated_buffer_bytes();
     REQUIRE(peak_allocated_buffer_bytes() == before);
 }
+
+TEST_CASE("is_sole_owner: no other handle and no other tensor on the buffer", "[tensor]") {
+    Tensor t({4});
+    REQUIRE(t.is_sole_owner());
+    {
+        const Tensor copy = t;  // a second handle on the same tensor
+        REQUIRE_FALSE(t.is_sole_owner());
+    }
+    REQUIRE(t.is_sole_owner());
+    {
+        const Tensor view = reshape(t, {2, 2});  // another tensor on the same buffer
+        REQUIRE_FALSE(t.is_sole_owner());
+    }
+    REQUIRE(t.is_sole_owner());
+    REQUIRE_FALSE(Tensor().is_sole_owner());
+}
