@@ -10,6 +10,7 @@
 
 #include "core/parallel.h"
 #include "test_helpers.h"
+#include "thread_count_guard.h"
 
 using namespace ag;
 using Inputs = std::vector<Tensor>;
@@ -216,7 +217,7 @@ TEST_CASE("fused_attention gives bit-identical results on 1 and 2 threads",
           "[ops][fused_attention]") {
     const Qkv x = random_qkv(3, 2, 100, 130, 16, 8);  // (clang 14 cannot capture bindings)
     const Tensor mask = random_mask({3, 1, 100, 130}, 4);
-    const int saved = get_num_threads();
+    const test::ThreadCountGuard restore;
     auto results = [&](int threads) {
         set_num_threads(threads);
         return run(x.q, x.k, x.v, [&](const Tensor& a, const Tensor& b, const Tensor& c) {
@@ -225,7 +226,6 @@ TEST_CASE("fused_attention gives bit-identical results on 1 and 2 threads",
     };
     const Result one = results(1);
     const Result two = results(2);
-    set_num_threads(saved);
     REQUIRE(one.out.to_vector() == two.out.to_vector());
     REQUIRE(one.dq.to_vector() == two.dq.to_vector());
     REQUIRE(one.dk.to_vector() == two.dk.to_vector());

@@ -18,6 +18,7 @@
 #include "core/kernels/gemm.h"
 #include "core/kernels/gemm_ladder.h"
 #include "core/parallel.h"
+#include "thread_count_guard.h"
 
 namespace {
 
@@ -164,12 +165,6 @@ std::vector<NamedGemm> kernels_under_test() {
 
 const Transpose kTransposes[] = {Transpose::No, Transpose::Yes};
 
-// Restores the thread count a test changed.
-struct ThreadCountGuard {
-    int saved = ag::get_num_threads();
-    ~ThreadCountGuard() { ag::set_num_threads(saved); }
-};
-
 }  // namespace
 
 TEST_CASE("gemm: every kernel matches the reference on awkward shapes", "[gemm]") {
@@ -258,7 +253,7 @@ TEST_CASE("gemm: empty sizes", "[gemm]") {
 }
 
 TEST_CASE("gemm: bit-identical results with 1 and 2 threads", "[gemm][parallel]") {
-    ThreadCountGuard restore_thread_count;
+    test::ThreadCountGuard restore_thread_count;
     // Tall (threads share rows), wide and short (threads share columns), and one with edges.
     const Problem problems[] = {{301, 211, 259}, {5, 3000, 300}, {1000, 40, 64}};
     for (GemmBackend backend : ag::kernels::available_backends()) {

@@ -4,6 +4,7 @@
 
 #include "core/parallel.h"
 #include "test_helpers.h"
+#include "thread_count_guard.h"
 
 using namespace ag;
 using Inputs = std::vector<Tensor>;
@@ -51,10 +52,7 @@ TEST_CASE("batched matmul broadcasts the batch dimensions", "[ops][matmul]") {
 TEST_CASE("batched matmul gives the same bits with 1 and 2 threads", "[ops][matmul][threads]") {
     // Small products are shared out over the threads one matrix each (the per-head products of
     // attention); broadcast operands' gradients are accumulated one matrix after another.
-    struct RestoreThreads {
-        int saved = get_num_threads();
-        ~RestoreThreads() { set_num_threads(saved); }
-    } restore;
+    const test::ThreadCountGuard restore;
     const auto run = [](int threads, const Shape& a_shape, const Shape& b_shape) {
         set_num_threads(threads);
         Tensor a = test::random(a_shape, 5), b = test::random(b_shape, 6);

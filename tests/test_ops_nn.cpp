@@ -5,6 +5,7 @@
 
 #include "core/parallel.h"
 #include "test_helpers.h"
+#include "thread_count_guard.h"
 
 using namespace ag;
 using Inputs = std::vector<Tensor>;
@@ -116,10 +117,7 @@ TEST_CASE("layer_norm and linear gradients are the same bits with 1 and 2 thread
           "[ops][layer_norm][linear][threads]") {
     // Their weight and bias gradients sum over rows: the threads split the columns instead,
     // so every sum is added in the same order whatever the thread count.
-    struct RestoreThreads {
-        int saved = get_num_threads();
-        ~RestoreThreads() { set_num_threads(saved); }
-    } restore;
+    const test::ThreadCountGuard restore;
     const auto gradients = [](int threads) {
         set_num_threads(threads);
         Tensor x = test::random({600, 256}, 1), w = test::random({256}, 2);

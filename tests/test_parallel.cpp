@@ -7,14 +7,9 @@
 
 #include "core/error.h"
 #include "core/parallel.h"
+#include "thread_count_guard.h"
 
 namespace {
-
-// Restores the thread count a test changed.
-struct ThreadCountGuard {
-    int saved = ag::get_num_threads();
-    ~ThreadCountGuard() { ag::set_num_threads(saved); }
-};
 
 // Catch2 assertions are not thread-safe: pieces running on workers record what they see, and
 // the test thread checks it afterwards.
@@ -39,7 +34,7 @@ std::vector<int> visit_counts(int64_t begin, int64_t end, int64_t grain) {
 }  // namespace
 
 TEST_CASE("parallel_for: covers every index exactly once", "[parallel]") {
-    ThreadCountGuard restore;
+    test::ThreadCountGuard restore;
     for (int threads : {1, 2, 3, 8}) {
         ag::set_num_threads(threads);
         for (int64_t size : {1, 2, 3, 7, 100, 1001}) {
@@ -61,7 +56,7 @@ TEST_CASE("parallel_for: an empty range calls nothing", "[parallel]") {
 }
 
 TEST_CASE("parallel_for: a range within the grain runs inline, in one call", "[parallel]") {
-    ThreadCountGuard restore;
+    test::ThreadCountGuard restore;
     ag::set_num_threads(2);
     int calls = 0;
     std::thread::id caller = std::this_thread::get_id(), runner;
@@ -76,7 +71,7 @@ TEST_CASE("parallel_for: a range within the grain runs inline, in one call", "[p
 }
 
 TEST_CASE("parallel_for: uses at most get_num_threads pieces", "[parallel]") {
-    ThreadCountGuard restore;
+    test::ThreadCountGuard restore;
     ag::set_num_threads(2);
     std::atomic<int> pieces{0};
     ag::parallel_for(0, 1000, 1, [&](int64_t, int64_t) { ++pieces; });
@@ -84,7 +79,7 @@ TEST_CASE("parallel_for: uses at most get_num_threads pieces", "[parallel]") {
 }
 
 TEST_CASE("parallel_for: nested calls run inline and cover everything", "[parallel]") {
-    ThreadCountGuard restore;
+    test::ThreadCountGuard restore;
     ag::set_num_threads(2);
     constexpr int64_t kOuter = 8, kInner = 50;
     std::vector<std::atomic<int>> counts(kOuter * kInner);
@@ -106,7 +101,7 @@ TEST_CASE("parallel_for: nested calls run inline and cover everything", "[parall
 }
 
 TEST_CASE("parallel_for: callers on several threads at once all complete", "[parallel]") {
-    ThreadCountGuard restore;
+    test::ThreadCountGuard restore;
     ag::set_num_threads(2);
     std::atomic<int64_t> total{0};
     std::vector<std::thread> callers;
@@ -122,7 +117,7 @@ TEST_CASE("parallel_for: callers on several threads at once all complete", "[par
 }
 
 TEST_CASE("parallel_for: an exception in a piece reaches the caller", "[parallel]") {
-    ThreadCountGuard restore;
+    test::ThreadCountGuard restore;
     for (int threads : {1, 2}) {
         ag::set_num_threads(threads);
         REQUIRE_THROWS_AS(ag::parallel_for(0, 100, 1,
@@ -138,7 +133,7 @@ TEST_CASE("parallel_for: an exception in a piece reaches the caller", "[parallel
 }
 
 TEST_CASE("set_num_threads and get_num_threads", "[parallel]") {
-    ThreadCountGuard restore;
+    test::ThreadCountGuard restore;
     ag::set_num_threads(3);
     REQUIRE(ag::get_num_threads() == 3);
     ag::set_num_threads(1);
