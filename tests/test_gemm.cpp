@@ -282,9 +282,11 @@ TEST_CASE("gemm: bit-identical results with 1 and 2 threads", "[gemm][parallel]"
 
 TEST_CASE("gemm: the AVX-512 backend, unpacked and packed", "[gemm]") {
     // Below 2 * 64^3 multiply-adds, with B not transposed, the AVX-512 backend reads A and B
-    // where they are (masked tiles at the edges); above, or with B^T, it packs. Shapes on both
-    // sides of that line, with last tiles of 1 to 8 rows and of every width, all transposes,
-    // alpha and beta. Nothing to test on a CPU without AVX-512F.
+    // where they are (masked tiles at the edges); above, or with B^T, it packs B, and A only
+    // when A is transposed (otherwise its tiles read A in place, with the edge tiles masked).
+    // Shapes on both sides of that line, with last tiles of 1 to 8 rows and of every width,
+    // k above the KC block (A read in place at a column offset), all transposes, alpha and
+    // beta. Nothing to test on a CPU without AVX-512F.
     const std::vector<GemmBackend> backends = ag::kernels::available_backends();
     if (std::find(backends.begin(), backends.end(), GemmBackend::Avx512) == backends.end()) {
         return;
@@ -293,7 +295,8 @@ TEST_CASE("gemm: the AVX-512 backend, unpacked and packed", "[gemm]") {
     // {m, n, k}: m % 8 takes every value, n is below 16, between 16 and 32, and above.
     const Problem problems[] = {{64, 64, 64}, {57, 47, 61},  {10, 15, 200}, {3, 33, 1},
                                 {12, 17, 5},  {29, 50, 40},  {70, 100, 74}, {79, 80, 82},
-                                {81, 80, 81}, {200, 31, 90}, {1, 1, 1}};
+                                {81, 80, 81}, {200, 31, 90}, {1, 1, 1},
+                                {131, 70, 97}, {53, 100, 600}, {100, 33, 1100}};
     uint32_t seed = 400;
     for (Problem problem : problems) {
         for (Transpose ta : kTransposes) {

@@ -13,7 +13,8 @@
 //     whoever computes it. When C has too few rows to share, the threads split its columns
 //     (in multiples of NR) instead.
 // Small products stay on one thread: waking a worker costs more than it saves. With the AVX-512
-// backend they are not even packed (avx512_gemm_unpacked).
+// backend they are not even packed (avx512_gemm_unpacked), and larger ones pack only B, and A
+// only when it is transposed: its tiles read a plain A where it lies (macro_kernel_a_in_place).
 #include "core/kernels/gemm.h"
 
 #include <algorithm>
@@ -96,6 +97,8 @@ void gemm_threaded(const GemmArgs& args, const MicroKernel& kernel) {
     const int64_t threads = std::min<int64_t>(
         get_num_threads(), std::max<int64_t>(1, work / kMinMultiplyAddsPerThread));
     thread_local PackBuffer b_buffer;  // the caller's; the workers only read it
+    const bool a_in_place =
+        kernel.macro_kernel_a_in_place != nullptr && args.transpose_a == Transpose::No;
 
     for (int64_t jc = 0; jc < args.n; jc += nc_max) {  // loop 1: NC columns of C and B
         const int64_t nc = std::min(nc_max, args.n - jc);
@@ -116,6 +119,13 @@ void gemm_threaded(const GemmArgs& args, const MicroKernel& kernel) {
                 thread_local PackBuffer a_buffer;
                 for (int64_t ic = row_begin; ic < row_end; ic += mc_max) {  // loop 3
                     const int64_t mc = std::min(mc_max, row_end - ic);
+                    if (a_in_place) {
+                        kernel.macro_kernel_a_in_place(
+                            mc, col_end - col_begin, kc, args.a + ic * args.lda + pc, args.lda,
+                            packed_b + col_begin * kc, args.alpha, beta,
+                            args.c + ic * args.ldc + jc + col_begin, args.ldc);
+                        continue;
+                    }
                     float* packed_a = a_buffer.reserve(ceil_div(mc, mr) * mr * kc);
                     pack_a(args, ic, mc, pc, kc, kernel, packed_a);
                     macro_kernel(kernel, mc, col_end - col_begin, kc, packed_a,

@@ -37,6 +37,12 @@ using MicroKernelFn = void (*)(int64_t kc, const float* a_panel, const float* b_
 using PackPanelFn = void (*)(const float* source, int64_t row_stride, int64_t depth,
                              float* destination);
 
+/// Loops 4 and 5 (see macro_kernel) with op(A) = A not packed: C[mc x nc] = alpha * A[mc x kc] *
+/// packed B + beta * C, where A is row-major with leading dimension lda.
+using MacroKernelInPlaceFn = void (*)(int64_t mc, int64_t nc, int64_t kc, const float* a,
+                                      int64_t lda, const float* packed_b, float alpha, float beta,
+                                      float* c, int64_t ldc);
+
 /// Cache block sizes, in floats. The rules of thumb (BLIS, "Anatomy of High-Performance Matrix
 /// Multiplication"), for the 6 x 16 AVX2 kernel on a Zen 3 / Zen 4 core:
 /// KC: a KC x NR sliver of B (512 * 16 * 4 B = 32 KiB) is read by every micro-kernel call of one
@@ -64,6 +70,8 @@ struct MicroKernel {
     MicroKernelFn run;
     PackPanelFn pack_a_panel = nullptr;  ///< MR-row panel of op(A), when op(A) = A
     PackPanelFn pack_b_panel = nullptr;  ///< NR-row panel of op(B)^T, when op(B) = B^T
+    /// When not null, used instead of packing A and macro_kernel when op(A) = A.
+    MacroKernelInPlaceFn macro_kernel_a_in_place = nullptr;
     BlockSizes blocks = kBlockSizes;     ///< the cache blocks that suit this tile
 };
 

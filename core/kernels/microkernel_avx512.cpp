@@ -157,6 +157,32 @@ void avx512_gemm_unpacked(const GemmArgs& args) {
 }
 //! [avx512_unpacked]
 
+namespace {
+
+//! [avx512_a_in_place]
+// Loops 4 and 5 (as macro_kernel) with op(A) = A read where it lies, row-major with leading
+// dimension lda: only B is packed. The 8 rows of a tile are 8 streams of consecutive floats,
+// which the caches and prefetchers serve as well as a packed panel, and the copy that packing
+// A would make (a first read of every activation, then a write and a read back) is gone.
+// The tile runs the same FMAs in the same order as from a packed panel, so C is the same.
+void avx512_macro_kernel_a_in_place(int64_t mc, int64_t nc, int64_t kc, const float* a,
+                                    int64_t lda, const float* packed_b, float alpha, float beta,
+                                    float* c, int64_t ldc) {
+    for (int64_t j = 0; j < nc; j += kColumns) {  // one KC x 32 micro-panel of B stays in L1
+        const int64_t cols = nc - j;
+        for (int64_t i = 0; i < mc; i += kRows) {  // while 8-row strips of A stream past it
+            const int64_t rows = std::min(kRows, mc - i);
+            const TileFn tile = rows == kRows && cols >= kColumns ? avx512_tile<kRows, false>
+                                                                  : kEdgeTiles[rows - 1];
+            tile(kc, a + i * lda, lda, 1, packed_b + j * kc, kColumns, first_lanes(cols),
+                 first_lanes(cols - 16), alpha, beta, c + i * ldc + j, ldc);
+        }
+    }
+}
+//! [avx512_a_in_place]
+
+}  // namespace
+
 const MicroKernel& avx512_microkernel() {
     // Packing that needs a transpose reuses the AVX2 8 x 8 in-register transpose (every CPU with
     // AVX-512F has AVX2): 8 and 32 are multiples of 8.
@@ -169,6 +195,7 @@ const MicroKernel& avx512_microkernel() {
                                     .run = avx512_microkernel_8x32,
                                     .pack_a_panel = avx2_pack_panel(kRows),
                                     .pack_b_panel = avx2_pack_panel(kColumns),
+                                    .macro_kernel_a_in_place = avx512_macro_kernel_a_in_place,
                                     .blocks = {.mc = 48, .kc = 512, .nc = 4096}};
     return kernel;
 }
