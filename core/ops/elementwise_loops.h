@@ -24,7 +24,7 @@ namespace ag::detail {
 /// before (about 4 cycles each); eight independent ones fill a SIMD register and let the
 /// compiler vectorize the loop without -ffast-math. The order is fixed, so the result is too.
 template <class Term>
-float lane_sum(int64_t n, const Term& term) {
+[[gnu::always_inline]] inline float lane_sum(int64_t n, const Term& term) {
     constexpr int64_t kLanes = 8;
     float lanes[kLanes] = {};
     int64_t j = 0;
@@ -42,16 +42,18 @@ float lane_sum(int64_t n, const Term& term) {
 /// straight into a float's exponent bits. Relative error below 1e-7 against std::exp (tested);
 /// 0 for x < -86.6 (e^x < 2.5e-38, near the smallest normal float), +inf for x > 88.72, nan
 /// for nan. Used where a softmax takes many exponentials (softmax, fused_attention).
-inline float exp_vectorizable(float x) {
-    // Clamped into range; nan becomes -86.6 too (converting nan to int is undefined behaviour)
-    // and is given back at the end.
+[[gnu::always_inline]] inline float exp_vectorizable(float x) {
+    // Clamped into range (nan becomes -86.6 too, as comparisons with nan are false; it is given
+    // back at the end).
     float clamped = x >= -86.6f ? x : -86.6f;
     clamped = clamped <= 88.72283f ? clamped : 88.72283f;
-    const float t = clamped * 1.44269504088896341f + 0.5f;  // x / ln 2 + 1/2
-    int32_t n = static_cast<int32_t>(t);
-    n -= t < static_cast<float>(n) ? 1 : 0;  // floor(t) = round(x / ln 2)
-    const float nf = static_cast<float>(n);
-    // r = x - n ln 2, with ln 2 split in two so that n * 0.693359375 is exact.
+    // n = round(x / ln 2) without a branch or a conversion instruction: adding 1.5 * 2^23 leaves
+    // no bits for a fraction, so the sum is rounded to an integer, which sits in the low bits
+    // of the float's mantissa; subtracting it back gives n as a float.
+    constexpr float kRoundMagic = 12582912.0f;  // 1.5 * 2^23
+    const float shifted = clamped * 1.44269504088896341f + kRoundMagic;
+    const float nf = shifted - kRoundMagic;
+    const int32_t n = std::bit_cast<int32_t>(shifted) - std::bit_cast<int32_t>(kRoundMagic);
     const float r = (clamped - nf * 0.693359375f) - nf * -2.12194440e-4f;
     float p = 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;
