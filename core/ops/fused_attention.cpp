@@ -12,10 +12,13 @@
 //     each output element is computed by one thread in a fixed order (and the kernel is
 //     bit-identical on any number of threads), so the results do not depend on the thread
 //     count. Scratch is a few block-sized buffers per piece of work, allocated once per piece.
+//   - The bookkeeping (forward_block, backward_entry) is compiled twice, for any CPU and for
+//     AVX2 + FMA, and the CPU picks at run time (see "two builds" below).
 #include "core/ops/fused_attention.h"
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <limits>
 #include <memory>
@@ -24,6 +27,7 @@
 #include "core/autograd.h"
 #include "core/error.h"
 #include "core/kernels/gemm.h"
+#include "core/kernels/gemm_microkernel.h"  // cpu_has_avx2_fma
 #include "core/ops/elementwise_loops.h"
 #include "core/parallel.h"
 
@@ -87,7 +91,7 @@ void gemm(Transpose ta, Transpose tb, int64_t m, int64_t n, int64_t k, float alp
 
 /// e^x, vectorizable (detail::exp_vectorizable): exactly 0 for the blocked scores (-1e9 - m),
 /// without a branch or a slow underflow path.
-inline float exp_or_zero(float x) { return detail::exp_vectorizable(x); }
+[[gnu::always_inline]] inline float exp_or_zero(float x) { return detail::exp_vectorizable(x); }
 
 /// Which scores are blocked: where the mask is non-zero, and with is_causal every key j > i.
 /// The mask is read in place with broadcast strides (0 along a broadcast dimension).
@@ -104,7 +108,8 @@ struct Blocking {
     }
 
     /// row[c] = value for every blocked key j0 + c (c < count) of query i in entry b.
-    void fill(float* row, int64_t b, int64_t i, int64_t j0, int64_t count, float value) const {
+    [[gnu::always_inline]] void fill(float* row, int64_t b, int64_t i, int64_t j0, int64_t count,
+                                     float value) const {
         if (mask.defined()) {
             const float* m = mask.data() + offsets[b] + i * row_stride + j0 * col_stride;
             for (int64_t c = 0; c < count; ++c) {
@@ -142,12 +147,14 @@ Blocking make_blocking(const Tensor& mask, bool causal, const Shape& scores) {
 /// The grain of a parallel_for whose indices each cost `work` multiply-adds.
 int64_t grain_for(int64_t work) { return std::max<int64_t>(1, kMinWorkPerPiece / (work + 1)); }
 
-/// qs [rows, Dk] = q / sqrt(Dk) for a block of query rows (`stride` floats apart), scaled before
-/// the product as the plain path scales q (so the scores round the same way), in both passes.
-void scale_queries(const float* q, int64_t rows, int64_t stride, const Sizes& n, float* qs) {
-    for (int64_t r = 0; r < rows; ++r) {
-        for (int64_t e = 0; e < n.dk; ++e) qs[r * n.dk + e] = q[r * stride + e] * n.scale;
-    }
+/// S [rows, cols] = Q K^T / sqrt(Dk) for query rows [i0, i0 + rows) and key rows
+/// [j0, j0 + cols) of entry e, read in place; the scale is the GEMM's alpha, applied once per
+/// score (the plain path scales q before the product instead: the two round differently in the
+/// last bit). Forward and backward both call this, so backward recomputes the same bits.
+void scores(const Sizes& n, const float* q, const float* k, int64_t e, int64_t i0, int64_t rows,
+            int64_t j0, int64_t cols, float* s) {
+    gemm(Transpose::No, Transpose::Yes, rows, cols, n.dk, n.scale, q + n.q_at(e, i0),
+         n.stride(n.dk), k + n.k_at(e, j0), n.stride(n.dk), 0.0f, s, cols);
 }
 
 // ---- forward -----------------------------------------------------------------------------
@@ -163,10 +170,9 @@ struct Forward {
 /// buffer: they come from the buffer cache and count in allocated_buffer_bytes() (allocator.h).
 struct ForwardScratch {
     Tensor buffer;
-    float *qs, *s, *acc, *m, *l;  // Qs [64, Dk], S then P [64, 64], acc [64, Dv], m [64], l [64]
-    explicit ForwardScratch(const Sizes& n) : buffer(Shape{kBlock * (n.dk + kBlock + n.dv + 2)}) {
-        qs = buffer.data();
-        s = qs + kBlock * n.dk;
+    float *s, *acc, *m, *l;  // S then P [64, 64], acc [64, Dv], m [64], l [64]
+    explicit ForwardScratch(const Sizes& n) : buffer(Shape{kBlock * (kBlock + n.dv + 2)}) {
+        s = buffer.data();
         acc = s + kBlock * kBlock;
         m = acc + kBlock * n.dv;
         l = m + kBlock;
@@ -178,7 +184,8 @@ struct ForwardScratch {
 /// a key block into e^(s_j - m'), updates the running max m and sum l, and returns the factor
 /// e^(m - m') by which the caller rescales the row's output before adding this block's P v.
 ///     m' = max(m, max_j s_j)     l' = e^(m - m') l + sum_j e^(s_j - m')
-float online_softmax_step(float* s, int64_t cols, float& m, float& l) {
+[[gnu::always_inline]] inline float online_softmax_step(float* s, int64_t cols, float& m,
+                                                       float& l) {
     float m_new = m;
     for (int64_t c = 0; c < cols; ++c) m_new = std::max(m_new, s[c]);
     const float rescale = exp_or_zero(m - m_new);  // e^(-inf) = 0 on the first block
@@ -193,8 +200,9 @@ float online_softmax_step(float* s, int64_t cols, float& m, float& l) {
 /// with that many equal scores. Their weight e^(-1e9 - m) is exactly 0 in float unless every
 /// key the row saw was blocked too (m = -1e9); then, as in the plain path, all Tk keys weigh
 /// the same and the skipped values must be added in.
-void add_skipped_keys(const float* v, int64_t v_stride, int64_t first, int64_t tk, int64_t dv,
-                      float& m, float& l, float* acc) {
+[[gnu::always_inline]] inline void add_skipped_keys(const float* v, int64_t v_stride,
+                                                   int64_t first, int64_t tk, int64_t dv, float& m,
+                                                   float& l, float* acc) {
     const float m_new = std::max(m, kMaskedScore);
     const float weight = exp_or_zero(kMaskedScore - m_new);
     if (first >= tk || weight == 0.0f) return;
@@ -209,22 +217,19 @@ void add_skipped_keys(const float* v, int64_t v_stride, int64_t first, int64_t t
 
 //! [forward_block]
 /// Rows [i0, i0 + kBlock) of entry b: stream over the key blocks, then normalize.
-void forward_block(const Forward& f, int64_t b, int64_t i0, ForwardScratch& w) {
+[[gnu::always_inline]] inline void forward_block(const Forward& f, int64_t b, int64_t i0,
+                                                ForwardScratch& w) {
     const Sizes& n = f.n;
     const int64_t rows = std::min(kBlock, n.tq - i0);
-    const int64_t k_stride = n.stride(n.dk), v_stride = n.stride(n.dv);
-    const float* k = f.k + n.k_at(b, 0);  // the whole entry: key blocks are read in place
-    const float* v = f.v + n.v_at(b, 0);
-    scale_queries(f.q + n.q_at(b, i0), rows, n.stride(n.dk), n, w.qs);
+    const int64_t v_stride = n.stride(n.dv);
+    const float* v = f.v + n.v_at(b, 0);  // the whole entry: value blocks are read in place
     std::fill(w.m, w.m + rows, -std::numeric_limits<float>::infinity());
     std::fill(w.l, w.l + rows, 0.0f);
     std::fill(w.acc, w.acc + rows * n.dv, 0.0f);
     const int64_t key_end = f.blocking->key_end(i0 + rows, n.tk);
     for (int64_t j0 = 0; j0 < key_end; j0 += kBlock) {
         const int64_t cols = std::min(kBlock, key_end - j0);
-        // S [rows, cols] = Qs K^T
-        gemm(Transpose::No, Transpose::Yes, rows, cols, n.dk, 1.0f, w.qs, n.dk, k + j0 * k_stride,
-             k_stride, 0.0f, w.s, cols);
+        scores(n, f.q, f.k, b, i0, rows, j0, cols, w.s);  // S = Q K^T / sqrt(Dk)
         // S -> P = e^(S - m') row by row, and acc = e^(m - m') acc ...
         for (int64_t r = 0; r < rows; ++r) {
             float* s = w.s + r * cols;
@@ -253,30 +258,30 @@ void forward_block(const Forward& f, int64_t b, int64_t i0, ForwardScratch& w) {
 struct Backward {
     Sizes n;
     const Blocking* blocking;
-    const float *q, *k, *v, *out, *g, *row_max, *row_log_sum;
+    const float *q, *k, *v, *g, *row_max, *row_log_sum;
+    const float* row_dot;  // D_i = sum_e g[i,e] O[i,e] for every row [batch, Tq]
     float *dq, *dk, *dv;  // zeros, added into; null when that input needs no gradient
 };
 
 /// As ForwardScratch, for backward.
 struct BackwardScratch {
     Tensor buffer;
-    float *qs, *p, *ds;  // Qs [64, Dk]; P [64, 64]; dP, then dS [64, 64]
-    explicit BackwardScratch(const Sizes& n) : buffer(Shape{kBlock * (n.dk + 2 * kBlock)}) {
-        qs = buffer.data();
-        p = qs + kBlock * n.dk;
+    float *p, *ds;  // P [64, 64]; dP, then dS [64, 64]
+    BackwardScratch() : buffer(Shape{2 * kBlock * kBlock}) {
+        p = buffer.data();
         ds = p + kBlock * kBlock;
     }
 };
 
 /// P [rows, cols] = e^(S - L) for the query rows [i0, i0 + rows) of entry b and the key block
-/// at j0, with S = Qs K^T recomputed by the same call as in forward (so to the same bits) and
-/// blocked as there. L = m + log l is applied in two steps: when every key of a row is blocked
-/// m = -1e9, and m + log l would round back to -1e9.
-void recompute_weights(const Backward& f, int64_t b, int64_t i0, int64_t rows, int64_t j0,
-                       int64_t cols, const float* qs, float* p) {
+/// at j0, with S recomputed by the same call as in forward (so to the same bits) and blocked as
+/// there. L = m + log l is applied in two steps: when every key of a row is blocked m = -1e9,
+/// and m + log l would round back to -1e9.
+[[gnu::always_inline]] inline void recompute_weights(const Backward& f, int64_t b, int64_t i0,
+                                                    int64_t rows, int64_t j0, int64_t cols,
+                                                    float* p) {
     const Sizes& n = f.n;
-    gemm(Transpose::No, Transpose::Yes, rows, cols, n.dk, 1.0f, qs, n.dk, f.k + n.k_at(b, j0),
-         n.stride(n.dk), 0.0f, p, cols);
+    scores(n, f.q, f.k, b, i0, rows, j0, cols, p);
     for (int64_t r = 0; r < rows; ++r) {
         float* s = p + r * cols;
         f.blocking->fill(s, b, i0 + r, j0, cols, kMaskedScore);
@@ -285,19 +290,17 @@ void recompute_weights(const Backward& f, int64_t b, int64_t i0, int64_t rows, i
     }
 }
 
-/// dS [rows, cols] = P * (dP - D_i) with dP = dO V^T and D_i = sum_e dO[i,e] O[i,e], and 0
-/// where the score was blocked (masked_fill's gradient there is 0).
-void score_gradient(const Backward& f, int64_t b, int64_t i0, int64_t rows, int64_t j0,
-                    int64_t cols, const float* p, float* ds) {
+/// dS [rows, cols] = P * (dP - D_i) with dP = dO V^T, and 0 where the score was blocked
+/// (masked_fill's gradient there is 0).
+[[gnu::always_inline]] inline void score_gradient(const Backward& f, int64_t b, int64_t i0,
+                                                 int64_t rows, int64_t j0, int64_t cols,
+                                                 const float* p, float* ds) {
     const Sizes& n = f.n;
-    const int64_t out_stride = n.stride(n.dv);
-    const float* g = f.g + n.out_at(b, i0);  // dO has the output's layout
-    const float* o = f.out + n.out_at(b, i0);
-    gemm(Transpose::No, Transpose::Yes, rows, cols, n.dv, 1.0f, g, out_stride, f.v + n.v_at(b, j0),
-         n.stride(n.dv), 0.0f, ds, cols);  // dP
+    gemm(Transpose::No, Transpose::Yes, rows, cols, n.dv, 1.0f, f.g + n.out_at(b, i0),
+         n.stride(n.dv), f.v + n.v_at(b, j0), n.stride(n.dv), 0.0f, ds, cols);  // dP; dO has
+                                                                                // O's layout
     for (int64_t r = 0; r < rows; ++r) {
-        float d_i = 0.0f;
-        for (int64_t e = 0; e < n.dv; ++e) d_i += g[r * out_stride + e] * o[r * out_stride + e];
+        const float d_i = f.row_dot[b * n.tq + i0 + r];
         float* ds_row = ds + r * cols;
         const float* p_row = p + r * cols;
         for (int64_t c = 0; c < cols; ++c) ds_row[c] = p_row[c] * (ds_row[c] - d_i);
@@ -308,7 +311,8 @@ void score_gradient(const Backward& f, int64_t b, int64_t i0, int64_t rows, int6
 /// Whether is_causal lets the query rows [i0, i0 + rows) skip the key block at j0: all its keys
 /// come after every one of the rows, and their weight e^(-1e9 - L_i) is 0 (it is not for a row
 /// whose keys are all blocked).
-bool skips_block(const Backward& f, int64_t b, int64_t i0, int64_t rows, int64_t j0) {
+[[gnu::always_inline]] inline bool skips_block(const Backward& f, int64_t b, int64_t i0,
+                                              int64_t rows, int64_t j0) {
     if (!f.blocking->causal || j0 < i0 + rows) return false;
     for (int64_t i = b * f.n.tq + i0; i < b * f.n.tq + i0 + rows; ++i) {
         if (exp_or_zero((kMaskedScore - f.row_max[i]) - f.row_log_sum[i]) != 0.0f) return false;
@@ -317,13 +321,12 @@ bool skips_block(const Backward& f, int64_t b, int64_t i0, int64_t rows, int64_t
 }
 
 /// The query block [i0, i0 + rows) against the key block [j0, j0 + cols) of entry b:
-///     dV_j += P^T dO_i     dK_j += dS^T Qs_i     dQ_i += dS K_j / sqrt(Dk)
-/// (Qs = Q / sqrt(Dk) carries the scale for dK.)
-void backward_block(const Backward& f, int64_t b, int64_t i0, int64_t rows, int64_t j0,
-                    int64_t cols, BackwardScratch& w) {
+///     dV_j += P^T dO_i     dK_j += dS^T Q_i / sqrt(Dk)     dQ_i += dS K_j / sqrt(Dk)
+[[gnu::always_inline]] inline void backward_block(const Backward& f, int64_t b, int64_t i0,
+                                                 int64_t rows, int64_t j0, int64_t cols,
+                                                 BackwardScratch& w) {
     const Sizes& n = f.n;
-    scale_queries(f.q + n.q_at(b, i0), rows, n.stride(n.dk), n, w.qs);
-    recompute_weights(f, b, i0, rows, j0, cols, w.qs, w.p);
+    recompute_weights(f, b, i0, rows, j0, cols, w.p);
     if (f.dv != nullptr) {
         gemm(Transpose::Yes, Transpose::No, cols, n.dv, rows, 1.0f, w.p, cols,
              f.g + n.out_at(b, i0), n.stride(n.dv), 1.0f, f.dv + n.v_at(b, j0), n.stride(n.dv));
@@ -331,8 +334,8 @@ void backward_block(const Backward& f, int64_t b, int64_t i0, int64_t rows, int6
     if (f.dq == nullptr && f.dk == nullptr) return;
     score_gradient(f, b, i0, rows, j0, cols, w.p, w.ds);
     if (f.dk != nullptr) {
-        gemm(Transpose::Yes, Transpose::No, cols, n.dk, rows, 1.0f, w.ds, cols, w.qs, n.dk, 1.0f,
-             f.dk + n.k_at(b, j0), n.stride(n.dk));
+        gemm(Transpose::Yes, Transpose::No, cols, n.dk, rows, n.scale, w.ds, cols,
+             f.q + n.q_at(b, i0), n.stride(n.dk), 1.0f, f.dk + n.k_at(b, j0), n.stride(n.dk));
     }
     if (f.dq != nullptr) {
         gemm(Transpose::No, Transpose::No, rows, n.dk, cols, n.scale, w.ds, cols,
@@ -342,7 +345,8 @@ void backward_block(const Backward& f, int64_t b, int64_t i0, int64_t rows, int6
 
 /// Entry b, key block by key block, each against every query block that sees it: the rows of
 /// dK and dV belong to one key block, and dQ rows accumulate across key blocks, in order.
-void backward_entry(const Backward& f, int64_t b, BackwardScratch& w) {
+[[gnu::always_inline]] inline void backward_entry(const Backward& f, int64_t b,
+                                                 BackwardScratch& w) {
     for (int64_t j0 = 0; j0 < f.n.tk; j0 += kBlock) {
         const int64_t cols = std::min(kBlock, f.n.tk - j0);
         for (int64_t i0 = 0; i0 < f.n.tq; i0 += kBlock) {
@@ -351,6 +355,65 @@ void backward_entry(const Backward& f, int64_t b, BackwardScratch& w) {
         }
     }
 }
+
+// ---- two builds --------------------------------------------------------------------------
+
+// Between its block products, the op works on rows of at most 64 floats: the max, the
+// exponentials, the sums. That is where the width of the vector registers shows. Built for the
+// x86-64 baseline (SSE2: 4 floats, no rounding instruction), the exponentials of a 32 x 32 block
+// took about as long as its two products (perf, on the small Transformer). So, as with the GEMM micro-kernels, forward_block and
+// backward_entry are built twice: for any CPU, and for AVX2 + FMA (8 floats), chosen at run
+// time. The functions above are always inlined, so each build gets its own instructions; the
+// two differ only in rounding (FMA instead of a multiply and an add), and each is
+// deterministic.
+//! [two_builds]
+void forward_block_portable(const Forward& f, int64_t b, int64_t i0, ForwardScratch& w) {
+    forward_block(f, b, i0, w);
+}
+void backward_entry_portable(const Backward& f, int64_t b, BackwardScratch& w) {
+    backward_entry(f, b, w);
+}
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) void forward_block_avx2(const Forward& f, int64_t b,
+                                                            int64_t i0, ForwardScratch& w) {
+    forward_block(f, b, i0, w);
+}
+__attribute__((target("avx2,fma"))) void backward_entry_avx2(const Backward& f, int64_t b,
+                                                             BackwardScratch& w) {
+    backward_entry(f, b, w);
+}
+#endif
+
+bool cpu_has_avx2() {
+#if defined(__x86_64__)
+    return kernels::cpu_has_avx2_fma();
+#else
+    return false;
+#endif
+}
+
+/// Whether the AVX2 build runs: by default where the CPU can (detail::set_fused_attention_avx2).
+std::atomic<bool>& avx2_enabled() {
+    static std::atomic<bool> enabled{cpu_has_avx2()};
+    return enabled;
+}
+
+using ForwardBlockFn = void (*)(const Forward&, int64_t, int64_t, ForwardScratch&);
+using BackwardEntryFn = void (*)(const Backward&, int64_t, BackwardScratch&);
+
+ForwardBlockFn forward_block_build() {
+#if defined(__x86_64__)
+    if (avx2_enabled().load(std::memory_order_relaxed)) return forward_block_avx2;
+#endif
+    return forward_block_portable;
+}
+BackwardEntryFn backward_entry_build() {
+#if defined(__x86_64__)
+    if (avx2_enabled().load(std::memory_order_relaxed)) return backward_entry_avx2;
+#endif
+    return backward_entry_portable;
+}
+//! [two_builds]
 
 // ---- shapes ------------------------------------------------------------------------------
 
@@ -421,6 +484,7 @@ void run_forward(Saved& saved) {
                     saved.row_max.data(),
                     saved.row_log_sum.data()};
     const int64_t blocks = (n.tq + kBlock - 1) / kBlock;
+    const ForwardBlockFn forward_block = forward_block_build();
     parallel_for(0, n.batch * blocks, grain_for(kBlock * n.tk * (n.dk + n.dv)),
                  [&](int64_t begin, int64_t end) {
                      ForwardScratch scratch(n);
@@ -430,10 +494,25 @@ void run_forward(Saved& saved) {
                  });
 }
 
+/// D_i = sum_e g[i,e] O[i,e] for every query row: [batch, Tq], computed once, before the blocks
+/// (FlashAttention-2's preprocessing step), in eight interleaved lanes so that it vectorizes.
+Tensor row_dots(const Sizes& n, const float* g, const float* out) {
+    Tensor dots(Shape{n.batch, n.tq});
+    float* d = dots.data();
+    parallel_for(0, n.batch * n.tq, grain_for(n.dv), [=](int64_t begin, int64_t end) {
+        for (int64_t row = begin; row < end; ++row) {
+            const int64_t at = n.out_at(row / n.tq, row % n.tq);
+            d[row] = detail::lane_sum(n.dv, [&](int64_t e) { return g[at + e] * out[at + e]; });
+        }
+    });
+    return dots;
+}
+
 /// The backward pass over every batch entry, split over threads: {dq, dk, dv}, each undefined
 /// when its input needs no gradient.
 std::vector<Tensor> run_backward(const Saved& saved, const Tensor& g) {
     const Sizes& n = saved.n;
+    const Tensor dots = row_dots(n, g.data(), saved.out.data());
     // Zeros: the block products add into them (beta = 1).
     Tensor dq = saved.q_needs ? zeros(saved.q.shape()) : Tensor();
     Tensor dk = saved.k_needs ? zeros(saved.k.shape()) : Tensor();
@@ -443,16 +522,17 @@ std::vector<Tensor> run_backward(const Saved& saved, const Tensor& g) {
                      saved.q.data(),
                      saved.k.data(),
                      saved.v.data(),
-                     saved.out.data(),
                      g.data(),
                      saved.row_max.data(),
                      saved.row_log_sum.data(),
+                     dots.data(),
                      dq.defined() ? dq.data() : nullptr,
                      dk.defined() ? dk.data() : nullptr,
                      dv.defined() ? dv.data() : nullptr};
+    const BackwardEntryFn backward_entry = backward_entry_build();
     parallel_for(0, n.batch, grain_for(n.tq * n.tk * 2 * (n.dk + n.dv)),
                  [&](int64_t begin, int64_t end) {
-                     BackwardScratch scratch(n);
+                     BackwardScratch scratch;
                      for (int64_t b = begin; b < end; ++b) backward_entry(f, b, scratch);
                  });
     return {dq, dk, dv};
@@ -518,5 +598,18 @@ Tensor fused_multi_head_attention(const Tensor& q, const Tensor& k, const Tensor
     return attend("fused_multi_head_attention", q, k, v, mask, is_causal, n,
                   Shape{q.size(0), heads, n.tq, n.tk}, Shape{q.size(0), n.tq, heads * n.dv});
 }
+
+namespace detail {
+
+void set_fused_attention_avx2(bool enabled) {
+    if (enabled && !cpu_has_avx2()) {
+        throw ValueError("set_fused_attention_avx2: this CPU does not have AVX2 and FMA");
+    }
+    avx2_enabled().store(enabled);
+}
+
+bool fused_attention_avx2() { return avx2_enabled().load(); }
+
+}  // namespace detail
 
 }  // namespace ag

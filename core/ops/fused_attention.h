@@ -69,4 +69,19 @@ Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v,
 Tensor fused_multi_head_attention(const Tensor& q, const Tensor& k, const Tensor& v, int64_t heads,
                                   const Tensor& mask = Tensor(), bool is_causal = false);
 
+namespace detail {
+
+/// Everything fused_attention does between its block products (the max, the exponentials, the
+/// sums: loops over rows of at most 64 floats) is built twice, for any CPU and for x86-64 CPUs
+/// with AVX2 and FMA; the second runs where the CPU has them. The two agree up to rounding.
+/// set_fused_attention_avx2(false) selects the portable build (tests hold the two against each
+/// other); set_fused_attention_avx2(true) throws ValueError on a CPU without AVX2 and FMA
+/// (and on any other architecture).
+void set_fused_attention_avx2(bool enabled);
+
+/// Whether fused_attention runs its AVX2 build.
+bool fused_attention_avx2();
+
+}  // namespace detail
+
 }  // namespace ag
