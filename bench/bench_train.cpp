@@ -67,6 +67,12 @@ void report(benchmark::State& state, const BenchConfig& c, double wall_seconds) 
     state.counters["peak_rss_mb"] = peak_rss_mb();
 }
 
+// Steps run before timing starts, as compare_pytorch.py does for PyTorch: the first step of a
+// fresh model also pays for first touches of memory (page faults) and for growing the buffer
+// caches, which a training run pays once. With few timed steps (base takes about 1 s each) it
+// would weigh on the figure.
+constexpr int kWarmUpSteps = 2;
+
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
@@ -77,15 +83,17 @@ void train_step(benchmark::State& state, const BenchConfig& c, int threads) {
     ag::optim::Adam adam(model.named_parameters(), 1e-4f);
     const ag::IndexTensor source = random_tokens(c, 1), target_input = random_tokens(c, 2);
     const ag::IndexTensor target_output = random_tokens(c, 3);
-    const auto start = std::chrono::steady_clock::now();
-    for (auto _ : state) {
+    const auto step = [&] {
         adam.zero_grad();
         const ag::Tensor loss =
             ag::nn::cross_entropy(model.forward(source, target_input), target_output);
         loss.backward();
         adam.step();
-        benchmark::DoNotOptimize(loss.item());
-    }
+        return loss.item();
+    };
+    for (int i = 0; i < kWarmUpSteps; ++i) step();
+    const auto start = std::chrono::steady_clock::now();
+    for (auto _ : state) benchmark::DoNotOptimize(step());
     report(state, c, seconds_since(start));
 }
 
@@ -94,12 +102,14 @@ void inference(benchmark::State& state, const BenchConfig& c, int threads) {
     ag::nn::Transformer model(model_config(c));
     model.eval();
     const ag::IndexTensor source = random_tokens(c, 1), target_input = random_tokens(c, 2);
-    const auto start = std::chrono::steady_clock::now();
-    for (auto _ : state) {
+    const auto step = [&] {
         ag::NoGradGuard no_grad;
         const ag::Tensor logits = model.forward(source, target_input);
-        benchmark::DoNotOptimize(logits.data());
-    }
+        return logits.data()[0];
+    };
+    for (int i = 0; i < kWarmUpSteps; ++i) step();
+    const auto start = std::chrono::steady_clock::now();
+    for (auto _ : state) benchmark::DoNotOptimize(step());
     report(state, c, seconds_since(start));
 }
 
