@@ -8,7 +8,8 @@
 //     the same order, each by one micro-kernel call that runs the same FMAs;
 //   - for each KC block, the threads first pack the KC x NC block of op(B) together (each takes
 //     some NR-column micro-panels), then split loop 3: each thread takes a contiguous range of
-//     MR-row micro-panels of C, packs its own MC x KC blocks of op(A) and runs the macro-kernel.
+//     MR-row micro-panels of C, packs its own MC x KC blocks of op(A) (or, with the AVX-512
+//     backend and A not transposed, reads them in place) and runs the macro-kernel.
 //     Ranges start on a multiple of MR, so a tile of C is the same tile (interior or edge)
 //     whoever computes it. When C has too few rows to share, the threads split its columns
 //     (in multiples of NR) instead.
@@ -113,7 +114,8 @@ void gemm_threaded(const GemmArgs& args, const MicroKernel& kernel) {
             });
 
             // Computes rows [row_begin, row_end) x columns [col_begin, col_end) of this block
-            // of C: loop 3 over MC rows, packing op(A) into this thread's own buffer.
+            // of C: loop 3 over MC rows, packing op(A) into this thread's own buffer (or
+            // reading A in place, when the micro-kernel can).
             const auto compute = [&](int64_t row_begin, int64_t row_end, int64_t col_begin,
                                      int64_t col_end) {
                 thread_local PackBuffer a_buffer;

@@ -66,7 +66,7 @@ enum class GemmBackend {
     Scalar,     ///< blocked + packed, portable C++ micro-kernel (no intrinsics).
     Avx2,       ///< blocked + packed, AVX2 + FMA micro-kernel (x86-64 CPUs that have both).
     Neon,       ///< blocked + packed, NEON micro-kernel (aarch64).
-    Avx512,     ///< blocked + packed, AVX-512F micro-kernel (x86-64 CPUs that have it).
+    Avx512,     ///< blocked, B packed (A when transposed), AVX-512F (x86-64 CPUs that have it).
 };
 
 /// The backends this machine can run, Reference and Scalar always among them.

@@ -12,6 +12,8 @@
 // NR columns stored row by row. The micro-kernel then reads both with unit stride, whatever the
 // transposes and leading dimensions of the caller. Edges are padded with zeros, so a micro-kernel
 // always computes a full MR x NR tile; only the valid part of a tile is written back to C.
+// (The AVX-512 backend skips packing where its tile can read an operand as it lies, with masked
+// edge tiles instead of padding: see MicroKernel::macro_kernel_a_in_place.)
 //
 // This header is not part of the public API: tests and users go through gemm.h and gemm_ladder.h.
 #pragma once
@@ -38,7 +40,9 @@ using PackPanelFn = void (*)(const float* source, int64_t row_stride, int64_t de
                              float* destination);
 
 /// Loops 4 and 5 (see macro_kernel) with op(A) = A not packed: C[mc x nc] = alpha * A[mc x kc] *
-/// packed B + beta * C, where A is row-major with leading dimension lda.
+/// packed B + beta * C, where A is row-major with leading dimension lda, packed_b holds
+/// ceil(nc / NR) micro-panels of kc x NR floats as pack_b writes them, and kc >= 1. Edge tiles
+/// (fewer than MR rows or NR columns) are masked: nothing outside A, B or C is touched.
 using MacroKernelInPlaceFn = void (*)(int64_t mc, int64_t nc, int64_t kc, const float* a,
                                       int64_t lda, const float* packed_b, float alpha, float beta,
                                       float* c, int64_t ldc);

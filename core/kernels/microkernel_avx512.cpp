@@ -164,7 +164,9 @@ namespace {
 // dimension lda: only B is packed. The 8 rows of a tile are 8 streams of consecutive floats,
 // which the caches and prefetchers serve as well as a packed panel, and the copy that packing
 // A would make (a first read of every activation, then a write and a read back) is gone.
-// The tile runs the same FMAs in the same order as from a packed panel, so C is the same.
+// Interior tiles run the same FMAs in the same order as from a packed panel, so they give the
+// same C; edge tiles are masked here, where macro_kernel computes them aside, which can round
+// alpha and beta differently in the last bit.
 void avx512_macro_kernel_a_in_place(int64_t mc, int64_t nc, int64_t kc, const float* a,
                                     int64_t lda, const float* packed_b, float alpha, float beta,
                                     float* c, int64_t ldc) {
@@ -186,7 +188,8 @@ void avx512_macro_kernel_a_in_place(int64_t mc, int64_t nc, int64_t kc, const fl
 const MicroKernel& avx512_microkernel() {
     // Packing that needs a transpose reuses the AVX2 8 x 8 in-register transpose (every CPU with
     // AVX-512F has AVX2): 8 and 32 are multiples of 8.
-    // MC = 48, not 96 as for AVX2: measured on Zen 4, it was as fast on plain products and up to
+    // MC = 48, not 96 as for AVX2 (measured before A was read in place, and kept since: MC 96 and
+    // 144 were no faster with it): measured on Zen 4, it was as fast on plain products and up to
     // 5% faster with A transposed (2048/512/128: 108 GFLOP/s instead of 103), where packing A
     // gathers from K rows of A far apart. KC = 256 was slower, 768 no better overall.
     static const MicroKernel kernel{.name = "avx512",
