@@ -69,7 +69,7 @@ void report(benchmark::State& state, const BenchConfig& c, double wall_seconds) 
 
 // Steps run before timing starts, as compare_pytorch.py does for PyTorch: the first step of a
 // fresh model also pays for first touches of memory (page faults) and for growing the buffer
-// caches, which a training run pays once. With few timed steps (base takes about 1 s each) it
+// caches, which a training run pays once. With few timed steps (base takes 1 to 2 s each) it
 // would weigh on the figure.
 constexpr int kWarmUpSteps = 2;
 

@@ -5,8 +5,9 @@ For each configuration of bench/bench_train.cpp (small, base) and each thread co
 cores), measures target tokens per second of one training step (forward, cross-entropy,
 backward, Adam) and of inference, and the peak resident memory of training, for both
 frameworks, each case in a fresh process, and prints one table with the ratios. Each case runs
-BENCH_REPEATS times (default 2) on each side, in turn, and the fastest run counts: on a shared
-or virtual machine a run can be slowed by others, and both sides get the same chances.
+BENCH_REPEATS times (default 2) on each side, in turn (PyTorch at each of its two settings,
+below), and each side's fastest run counts: on a shared or virtual machine a run can be slowed
+by others, and taking turns spreads a slow spell over both sides.
 
 PyTorch runs torch.nn.Transformer (post-norm, dropout 0, batch_first) with embeddings, the
 sinusoidal positions and an output projection, as attograd's Transformer. It is measured at its
@@ -144,9 +145,9 @@ def main():
     for config_name in CONFIGS:
         for mode in ("train", "infer"):
             for threads in thread_counts:
-                # Each side gets the same chances: `repeats` runs, taken in turn so that a
-                # slow spell of the machine hits both, and its fastest run counts (PyTorch's
-                # fastest over both of its settings). Memory: the largest peak of any run.
+                # `repeats` runs a side (PyTorch: at each of its two settings), taken in turn
+                # so that a slow spell of the machine hits both; each side's fastest run
+                # counts. Memory: the largest peak of any run.
                 ours_runs, torch_runs = [], []
                 for _ in range(repeats):
                     ours_runs.append(run_attograd(build_dir, config_name, mode, threads, seconds))

@@ -47,13 +47,16 @@ template <class Term>
     // back at the end).
     float clamped = x >= -86.6f ? x : -86.6f;
     clamped = clamped <= 88.72283f ? clamped : 88.72283f;
-    // n = round(x / ln 2) without a branch or a conversion instruction: adding 1.5 * 2^23 leaves
-    // no bits for a fraction, so the sum is rounded to an integer, which sits in the low bits
-    // of the float's mantissa; subtracting it back gives n as a float.
+    // n = round(x / ln 2) without a branch or a float-to-int conversion: a float near
+    // 1.5 * 2^23 has no bits left for a fraction, so adding it rounds x / ln 2 to an integer
+    // (to nearest), which then sits in the low bits of the sum's mantissa. 1.5 * 2^23 rather
+    // than 2^23 keeps the sum's exponent the same for negative n too; valid for |n| < 2^22 (here
+    // -125 <= n <= 128). n is read from the bits, and nf converted back from n (exact), not
+    // computed as shifted - 1.5 * 2^23, which -ffast-math could simplify to x / ln 2.
     constexpr float kRoundMagic = 12582912.0f;  // 1.5 * 2^23
     const float shifted = clamped * 1.44269504088896341f + kRoundMagic;
-    const float nf = shifted - kRoundMagic;
     const int32_t n = std::bit_cast<int32_t>(shifted) - std::bit_cast<int32_t>(kRoundMagic);
+    const float nf = static_cast<float>(n);
     const float r = (clamped - nf * 0.693359375f) - nf * -2.12194440e-4f;
     float p = 1.9875691500e-4f;
     p = p * r + 1.3981999507e-3f;

@@ -148,13 +148,13 @@ Blocking make_blocking(const Tensor& mask, bool causal, const Shape& scores) {
 int64_t grain_for(int64_t work) { return std::max<int64_t>(1, kMinWorkPerPiece / (work + 1)); }
 
 /// S [rows, cols] = Q K^T / sqrt(Dk) for query rows [i0, i0 + rows) and key rows
-/// [j0, j0 + cols) of entry e, read in place; the scale is the GEMM's alpha, applied once per
+/// [j0, j0 + cols) of entry b, read in place; the scale is the GEMM's alpha, applied once per
 /// score (the plain path scales q before the product instead: the two round differently in the
 /// last bit). Forward and backward both call this, so backward recomputes the same bits.
-void scores(const Sizes& n, const float* q, const float* k, int64_t e, int64_t i0, int64_t rows,
-            int64_t j0, int64_t cols, float* s) {
-    gemm(Transpose::No, Transpose::Yes, rows, cols, n.dk, n.scale, q + n.q_at(e, i0),
-         n.stride(n.dk), k + n.k_at(e, j0), n.stride(n.dk), 0.0f, s, cols);
+void block_scores(const Sizes& n, const float* q, const float* k, int64_t b, int64_t i0,
+                  int64_t rows, int64_t j0, int64_t cols, float* s) {
+    gemm(Transpose::No, Transpose::Yes, rows, cols, n.dk, n.scale, q + n.q_at(b, i0),
+         n.stride(n.dk), k + n.k_at(b, j0), n.stride(n.dk), 0.0f, s, cols);
 }
 
 // ---- forward -----------------------------------------------------------------------------
@@ -229,7 +229,7 @@ struct ForwardScratch {
     const int64_t key_end = f.blocking->key_end(i0 + rows, n.tk);
     for (int64_t j0 = 0; j0 < key_end; j0 += kBlock) {
         const int64_t cols = std::min(kBlock, key_end - j0);
-        scores(n, f.q, f.k, b, i0, rows, j0, cols, w.s);  // S = Q K^T / sqrt(Dk)
+        block_scores(n, f.q, f.k, b, i0, rows, j0, cols, w.s);  // S = Q K^T / sqrt(Dk)
         // S -> P = e^(S - m') row by row, and acc = e^(m - m') acc ...
         for (int64_t r = 0; r < rows; ++r) {
             float* s = w.s + r * cols;
@@ -281,7 +281,7 @@ struct BackwardScratch {
                                                     int64_t rows, int64_t j0, int64_t cols,
                                                     float* p) {
     const Sizes& n = f.n;
-    scores(n, f.q, f.k, b, i0, rows, j0, cols, p);
+    block_scores(n, f.q, f.k, b, i0, rows, j0, cols, p);
     for (int64_t r = 0; r < rows; ++r) {
         float* s = p + r * cols;
         f.blocking->fill(s, b, i0 + r, j0, cols, kMaskedScore);
@@ -361,11 +361,11 @@ struct BackwardScratch {
 // Between its block products, the op works on rows of at most 64 floats: the max, the
 // exponentials, the sums. That is where the width of the vector registers shows. Built for the
 // x86-64 baseline (SSE2: 4 floats, no rounding instruction), the exponentials of a 32 x 32 block
-// took about as long as its two products (perf, on the small Transformer). So, as with the GEMM micro-kernels, forward_block and
-// backward_entry are built twice: for any CPU, and for AVX2 + FMA (8 floats), chosen at run
-// time. The functions above are always inlined, so each build gets its own instructions; the
-// two differ only in rounding (FMA instead of a multiply and an add), and each is
-// deterministic.
+// took about as long as its two products (perf, on the small Transformer). So, as with the GEMM
+// micro-kernels, forward_block and backward_entry are built twice: for any CPU, and for AVX2 +
+// FMA (8 floats), chosen at run time. The functions above are always inlined, so each build
+// gets its own instructions; the two differ only in rounding (FMA instead of a multiply and an
+// add), and each is deterministic.
 //! [two_builds]
 void forward_block_portable(const Forward& f, int64_t b, int64_t i0, ForwardScratch& w) {
     forward_block(f, b, i0, w);
@@ -384,7 +384,7 @@ __attribute__((target("avx2,fma"))) void backward_entry_avx2(const Backward& f, 
 }
 #endif
 
-bool cpu_has_avx2() {
+bool cpu_has_avx2_and_fma() {
 #if defined(__x86_64__)
     return kernels::cpu_has_avx2_fma();
 #else
@@ -394,28 +394,43 @@ bool cpu_has_avx2() {
 
 /// Whether the AVX2 build runs: by default where the CPU can (detail::set_fused_attention_avx2).
 std::atomic<bool>& avx2_enabled() {
-    static std::atomic<bool> enabled{cpu_has_avx2()};
+    static std::atomic<bool> enabled{cpu_has_avx2_and_fma()};
     return enabled;
 }
 
 using ForwardBlockFn = void (*)(const Forward&, int64_t, int64_t, ForwardScratch&);
 using BackwardEntryFn = void (*)(const Backward&, int64_t, BackwardScratch&);
 
+/// The name of the build the last pass ran (detail::fused_attention_last_build).
+std::atomic<const char*> g_last_build{"none"};
+
 ForwardBlockFn forward_block_build() {
 #if defined(__x86_64__)
-    if (avx2_enabled().load(std::memory_order_relaxed)) return forward_block_avx2;
+    if (avx2_enabled().load(std::memory_order_relaxed)) {
+        g_last_build.store("avx2", std::memory_order_relaxed);
+        return forward_block_avx2;
+    }
 #endif
+    g_last_build.store("portable", std::memory_order_relaxed);
     return forward_block_portable;
 }
 BackwardEntryFn backward_entry_build() {
 #if defined(__x86_64__)
-    if (avx2_enabled().load(std::memory_order_relaxed)) return backward_entry_avx2;
+    if (avx2_enabled().load(std::memory_order_relaxed)) {
+        g_last_build.store("avx2", std::memory_order_relaxed);
+        return backward_entry_avx2;
+    }
 #endif
+    g_last_build.store("portable", std::memory_order_relaxed);
     return backward_entry_portable;
 }
 //! [two_builds]
 
 // ---- shapes ------------------------------------------------------------------------------
+
+/// 1 / sqrt(Dk), the GEMM's alpha for the scores; 1 when Dk = 0 (the scores are then sums of
+/// nothing, 0, and an infinite alpha would make them 0 * inf = nan in the reference GEMM).
+float scale_for(int64_t dk) { return dk > 0 ? 1.0f / std::sqrt(static_cast<float>(dk)) : 1.0f; }
 
 /// The sizes of a call, after checking the shapes (throws ShapeError).
 Sizes check_shapes(const Tensor& q, const Tensor& k, const Tensor& v) {
@@ -436,7 +451,7 @@ Sizes check_shapes(const Tensor& q, const Tensor& k, const Tensor& v) {
     n.dk = q.size(-1);
     n.dv = v.size(-1);
     for (int64_t d = 0; d < q.rank() - 2; ++d) n.batch *= q.size(d);
-    n.scale = 1.0f / std::sqrt(static_cast<float>(n.dk));
+    n.scale = scale_for(n.dk);
     return n;
 }
 
@@ -484,12 +499,12 @@ void run_forward(Saved& saved) {
                     saved.row_max.data(),
                     saved.row_log_sum.data()};
     const int64_t blocks = (n.tq + kBlock - 1) / kBlock;
-    const ForwardBlockFn forward_block = forward_block_build();
+    const ForwardBlockFn run_block = forward_block_build();
     parallel_for(0, n.batch * blocks, grain_for(kBlock * n.tk * (n.dk + n.dv)),
                  [&](int64_t begin, int64_t end) {
                      ForwardScratch scratch(n);
                      for (int64_t t = begin; t < end; ++t) {
-                         forward_block(f, t / blocks, (t % blocks) * kBlock, scratch);
+                         run_block(f, t / blocks, (t % blocks) * kBlock, scratch);
                      }
                  });
 }
@@ -529,11 +544,11 @@ std::vector<Tensor> run_backward(const Saved& saved, const Tensor& g) {
                      dq.defined() ? dq.data() : nullptr,
                      dk.defined() ? dk.data() : nullptr,
                      dv.defined() ? dv.data() : nullptr};
-    const BackwardEntryFn backward_entry = backward_entry_build();
+    const BackwardEntryFn run_entry = backward_entry_build();
     parallel_for(0, n.batch, grain_for(n.tq * n.tk * 2 * (n.dk + n.dv)),
                  [&](int64_t begin, int64_t end) {
                      BackwardScratch scratch;
-                     for (int64_t b = begin; b < end; ++b) backward_entry(f, b, scratch);
+                     for (int64_t b = begin; b < end; ++b) run_entry(f, b, scratch);
                  });
     return {dq, dk, dv};
 }
@@ -594,7 +609,7 @@ Tensor fused_multi_head_attention(const Tensor& q, const Tensor& k, const Tensor
     n.tk = k.size(1);
     n.dk = q.size(2) / heads;
     n.dv = v.size(2) / heads;
-    n.scale = 1.0f / std::sqrt(static_cast<float>(n.dk));
+    n.scale = scale_for(n.dk);
     return attend("fused_multi_head_attention", q, k, v, mask, is_causal, n,
                   Shape{q.size(0), heads, n.tq, n.tk}, Shape{q.size(0), n.tq, heads * n.dv});
 }
@@ -602,13 +617,15 @@ Tensor fused_multi_head_attention(const Tensor& q, const Tensor& k, const Tensor
 namespace detail {
 
 void set_fused_attention_avx2(bool enabled) {
-    if (enabled && !cpu_has_avx2()) {
+    if (enabled && !cpu_has_avx2_and_fma()) {
         throw ValueError("set_fused_attention_avx2: this CPU does not have AVX2 and FMA");
     }
     avx2_enabled().store(enabled);
 }
 
 bool fused_attention_avx2() { return avx2_enabled().load(); }
+
+const char* fused_attention_last_build() { return g_last_build.load(); }
 
 }  // namespace detail
 

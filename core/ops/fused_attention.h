@@ -71,16 +71,23 @@ Tensor fused_multi_head_attention(const Tensor& q, const Tensor& k, const Tensor
 
 namespace detail {
 
-/// Everything fused_attention does between its block products (the max, the exponentials, the
-/// sums: loops over rows of at most 64 floats) is built twice, for any CPU and for x86-64 CPUs
-/// with AVX2 and FMA; the second runs where the CPU has them. The two agree up to rounding.
-/// set_fused_attention_avx2(false) selects the portable build (tests hold the two against each
-/// other); set_fused_attention_avx2(true) throws ValueError on a CPU without AVX2 and FMA
-/// (and on any other architecture).
+/// Selects which build of fused_attention's bookkeeping runs (for fused_attention and
+/// fused_multi_head_attention alike): true for the one compiled for AVX2 + FMA, false for the
+/// portable one. Everything the op does between its block products (the max, the exponentials,
+/// the sums: loops over rows of at most 64 floats) exists in both builds; by default the AVX2
+/// one runs where the CPU has AVX2 and FMA. The two agree up to rounding; tests hold them
+/// against each other. Safe to call from any thread; it applies to passes (forward or backward)
+/// that start afterwards, so switching between a forward and its backward mixes the builds
+/// (still correct, up to rounding). Throws ValueError when asked for AVX2 on a CPU without AVX2
+/// and FMA (and on any other architecture than x86-64).
 void set_fused_attention_avx2(bool enabled);
 
-/// Whether fused_attention runs its AVX2 build.
+/// Whether fused_attention runs its AVX2 build (see set_fused_attention_avx2). Never throws.
 bool fused_attention_avx2();
+
+/// The build the last forward or backward pass of fused_attention ran: "avx2" or "portable"
+/// ("none" before the first). For tests and for checking what a machine runs. Never throws.
+const char* fused_attention_last_build();
 
 }  // namespace detail
 
