@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/error.h"
+#include "core/kernels/gemm.h"
 #include "core/parallel.h"
 #include "test_helpers.h"
 #include "thread_count_guard.h"
@@ -306,6 +307,30 @@ TEST_CASE("fused_attention: the AVX2 and portable builds agree", "[ops][fused_at
         CHECK(relative_error(avx2.dq, portable.dq, 1e-1) <= 1e-6);
         CHECK(relative_error(avx2.dk, portable.dk, 1e-1) <= 1e-6);
         CHECK(relative_error(avx2.dv, portable.dv, 1e-1) <= 1e-6);
+    }
+}
+
+TEST_CASE("fused_attention with Dk = 0 gives the mean of v on every GEMM backend",
+          "[ops][fused_attention]") {
+    // Every score is a sum of nothing, 0, so every key weighs the same. The scale 1/sqrt(Dk)
+    // must not become an infinite alpha: the reference GEMM would compute 0 * inf = nan.
+    struct RestoreBackend {
+        kernels::GemmBackend saved = kernels::gemm_backend();
+        ~RestoreBackend() { kernels::set_gemm_backend(saved); }
+    } restore;
+    for (kernels::GemmBackend backend : kernels::available_backends()) {
+        INFO(kernels::gemm_backend_name(backend));
+        kernels::set_gemm_backend(backend);
+        const Tensor v = test::random({2, 4, 3}, 7);
+        const Tensor out = fused_attention(zeros({2, 5, 0}), zeros({2, 4, 0}), v);
+        const Tensor mean_v = mean(v, 1);  // [2, 3]
+        for (int64_t b = 0; b < 2; ++b) {
+            for (int64_t i = 0; i < 5; ++i) {
+                for (int64_t e = 0; e < 3; ++e) {
+                    CHECK(out.at({b, i, e}) == Approx(mean_v.at({b, e})).epsilon(1e-6));
+                }
+            }
+        }
     }
 }
 
