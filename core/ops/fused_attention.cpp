@@ -404,26 +404,29 @@ using BackwardEntryFn = void (*)(const Backward&, int64_t, BackwardScratch&);
 /// The name of the build the last pass ran (detail::fused_attention_last_build).
 std::atomic<const char*> g_last_build{"none"};
 
-ForwardBlockFn forward_block_build() {
+/// `avx2` when the AVX2 build is on, else `portable`; notes which in g_last_build.
+template <class Fn>
+Fn build_to_run(Fn portable, Fn avx2) {
+    const bool use_avx2 = avx2_enabled().load(std::memory_order_relaxed);
+    g_last_build.store(use_avx2 ? "avx2" : "portable", std::memory_order_relaxed);
+    return use_avx2 ? avx2 : portable;
+}
+
 #if defined(__x86_64__)
-    if (avx2_enabled().load(std::memory_order_relaxed)) {
-        g_last_build.store("avx2", std::memory_order_relaxed);
-        return forward_block_avx2;
-    }
-#endif
-    g_last_build.store("portable", std::memory_order_relaxed);
-    return forward_block_portable;
+ForwardBlockFn forward_block_build() {
+    return build_to_run<ForwardBlockFn>(forward_block_portable, forward_block_avx2);
 }
 BackwardEntryFn backward_entry_build() {
-#if defined(__x86_64__)
-    if (avx2_enabled().load(std::memory_order_relaxed)) {
-        g_last_build.store("avx2", std::memory_order_relaxed);
-        return backward_entry_avx2;
-    }
-#endif
-    g_last_build.store("portable", std::memory_order_relaxed);
-    return backward_entry_portable;
+    return build_to_run<BackwardEntryFn>(backward_entry_portable, backward_entry_avx2);
 }
+#else  // one build only (avx2_enabled() is always false here)
+ForwardBlockFn forward_block_build() {
+    return build_to_run<ForwardBlockFn>(forward_block_portable, forward_block_portable);
+}
+BackwardEntryFn backward_entry_build() {
+    return build_to_run<BackwardEntryFn>(backward_entry_portable, backward_entry_portable);
+}
+#endif
 //! [two_builds]
 
 // ---- shapes ------------------------------------------------------------------------------
