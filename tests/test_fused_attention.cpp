@@ -295,8 +295,7 @@ TEST_CASE("fused_attention: the AVX2 and portable builds agree", "[ops][fused_at
                 return fused_attention(a, b, c, mask, is_causal);
             });
         // The build asked for is the one that ran (the last pass was the backward).
-        REQUIRE(std::string(detail::fused_attention_last_build()) ==
-                (avx2 ? "avx2" : "portable"));
+        REQUIRE(std::string(detail::fused_attention_last_build()) == (avx2 ? "avx2" : "portable"));
         return result;
     };
     for (bool is_causal : {false, true}) {

@@ -293,10 +293,10 @@ TEST_CASE("gemm: the AVX-512 backend, unpacked and packed", "[gemm]") {
     }
     const GemmFunction avx512 = gemm_on(GemmBackend::Avx512);
     // {m, n, k}: m % 8 takes every value, n is below 16, between 16 and 32, and above.
-    const Problem problems[] = {{64, 64, 64}, {57, 47, 61},  {10, 15, 200}, {3, 33, 1},
-                                {12, 17, 5},  {29, 50, 40},  {70, 100, 74}, {79, 80, 82},
-                                {81, 80, 81}, {200, 31, 90}, {1, 1, 1},
-                                {131, 70, 97}, {53, 100, 600}, {100, 33, 1100}};
+    const Problem problems[] = {{64, 64, 64},   {57, 47, 61},   {10, 15, 200}, {3, 33, 1},
+                                {12, 17, 5},    {29, 50, 40},   {70, 100, 74}, {79, 80, 82},
+                                {81, 80, 81},   {200, 31, 90},  {1, 1, 1},     {131, 70, 97},
+                                {53, 100, 600}, {100, 33, 1100}};
     uint32_t seed = 400;
     for (Problem problem : problems) {
         for (Transpose ta : kTransposes) {

@@ -76,7 +76,7 @@ struct MicroKernel {
     PackPanelFn pack_b_panel = nullptr;  ///< NR-row panel of op(B)^T, when op(B) = B^T
     /// When not null, used instead of packing A and macro_kernel when op(A) = A.
     MacroKernelInPlaceFn macro_kernel_a_in_place = nullptr;
-    BlockSizes blocks = kBlockSizes;     ///< the cache blocks that suit this tile
+    BlockSizes blocks = kBlockSizes;  ///< the cache blocks that suit this tile
 };
 
 /// The largest MR * NR of any micro-kernel (the size of the scratch tile for edges).

@@ -133,27 +133,37 @@ __mmask16 first_lanes(int64_t count) {
     return static_cast<__mmask16>((1u << count) - 1u);
 }
 
-}  // namespace
-
 //! [avx512_unpacked]
-// The whole product, tile by tile, straight from the caller's matrices. The full 8 x 32 tiles
-// run the same code as the packed micro-kernel, only with the steps of A and B as they are
-// stored; the last rows and columns run masked tiles of 1 to 8 rows instead of a padded tile.
-void avx512_gemm_unpacked(const GemmArgs& args) {
-    const bool transposed_a = args.transpose_a == Transpose::Yes;
-    const int64_t a_row_step = transposed_a ? 1 : args.lda;
-    const int64_t a_col_step = transposed_a ? args.lda : 1;
-    for (int64_t j = 0; j < args.n; j += kColumns) {  // as in macro_kernel: a strip of B stays
-        const int64_t cols = args.n - j;              // in L1 while A streams past it
-        for (int64_t i = 0; i < args.m; i += kRows) {
-            const int64_t rows = std::min(kRows, args.m - i);
+// C [m x n] tile by tile: full 8 x 32 tiles where they fit, masked tiles of 1 to 8 rows (and up
+// to 32 columns) at the edges, so nothing outside A, B or C is read or written and nothing
+// needs padding. Row i of op(A) starts at a + i * a_row_step, its elements a_col_step apart;
+// the 32-column strip of op(B) that starts at column j is at b + j * b_strip_step, its rows ldb
+// apart. Columns outside, rows inside, as in macro_kernel: a strip of B stays in L1 while A
+// streams past it.
+void tile_by_tile(int64_t m, int64_t n, int64_t k, const float* a, int64_t a_row_step,
+                  int64_t a_col_step, const float* b, int64_t b_strip_step, int64_t ldb,
+                  float alpha, float beta, float* c, int64_t ldc) {
+    for (int64_t j = 0; j < n; j += kColumns) {
+        const int64_t cols = n - j;
+        for (int64_t i = 0; i < m; i += kRows) {
+            const int64_t rows = std::min(kRows, m - i);
             const TileFn tile = rows == kRows && cols >= kColumns ? avx512_tile<kRows, false>
                                                                   : kEdgeTiles[rows - 1];
-            tile(args.k, args.a + i * a_row_step, a_row_step, a_col_step, args.b + j, args.ldb,
-                 first_lanes(cols), first_lanes(cols - 16), args.alpha, args.beta,
-                 args.c + i * args.ldc + j, args.ldc);
+            tile(k, a + i * a_row_step, a_row_step, a_col_step, b + j * b_strip_step, ldb,
+                 first_lanes(cols), first_lanes(cols - 16), alpha, beta, c + i * ldc + j, ldc);
         }
     }
+}
+
+}  // namespace
+
+// The whole product straight from the caller's matrices: the full 8 x 32 tiles run the same
+// code as the packed micro-kernel, only with the steps of A and B as they are stored.
+void avx512_gemm_unpacked(const GemmArgs& args) {
+    const bool transposed_a = args.transpose_a == Transpose::Yes;
+    tile_by_tile(args.m, args.n, args.k, args.a, transposed_a ? 1 : args.lda,
+                 transposed_a ? args.lda : 1, args.b, 1, args.ldb, args.alpha, args.beta, args.c,
+                 args.ldc);
 }
 //! [avx512_unpacked]
 
@@ -161,25 +171,16 @@ namespace {
 
 //! [avx512_a_in_place]
 // Loops 4 and 5 (as macro_kernel) with op(A) = A read where it lies, row-major with leading
-// dimension lda: only B is packed. The 8 rows of a tile are 8 streams of consecutive floats,
-// which the caches and prefetchers serve as well as a packed panel, and the copy that packing
-// A would make (a first read of every activation, then a write and a read back) is gone.
-// Interior tiles run the same FMAs in the same order as from a packed panel, so they give the
-// same C; edge tiles are masked here, where macro_kernel computes them aside, which can round
-// alpha and beta differently in the last bit.
-void avx512_macro_kernel_a_in_place(int64_t mc, int64_t nc, int64_t kc, const float* a,
-                                    int64_t lda, const float* packed_b, float alpha, float beta,
-                                    float* c, int64_t ldc) {
-    for (int64_t j = 0; j < nc; j += kColumns) {  // one KC x 32 micro-panel of B stays in L1
-        const int64_t cols = nc - j;
-        for (int64_t i = 0; i < mc; i += kRows) {  // while 8-row strips of A stream past it
-            const int64_t rows = std::min(kRows, mc - i);
-            const TileFn tile = rows == kRows && cols >= kColumns ? avx512_tile<kRows, false>
-                                                                  : kEdgeTiles[rows - 1];
-            tile(kc, a + i * lda, lda, 1, packed_b + j * kc, kColumns, first_lanes(cols),
-                 first_lanes(cols - 16), alpha, beta, c + i * ldc + j, ldc);
-        }
-    }
+// dimension lda: only B is packed (its micro-panels are kc x 32, one after the other). The 8
+// rows of a tile are 8 streams of consecutive floats, which the caches and prefetchers serve as
+// well as a packed panel, and the copy that packing A would make (a first read of every
+// activation, then a write and a read back) is gone. Interior tiles run the same FMAs in the
+// same order as from a packed panel, so they give the same C; edge tiles are masked here, where
+// macro_kernel computes them aside, which can round alpha and beta differently in the last bit.
+void avx512_macro_kernel_a_in_place(int64_t mc, int64_t nc, int64_t kc, const float* a, int64_t lda,
+                                    const float* packed_b, float alpha, float beta, float* c,
+                                    int64_t ldc) {
+    tile_by_tile(mc, nc, kc, a, lda, 1, packed_b, kc, kColumns, alpha, beta, c, ldc);
 }
 //! [avx512_a_in_place]
 

@@ -185,7 +185,7 @@ struct ForwardScratch {
 /// e^(m - m') by which the caller rescales the row's output before adding this block's P v.
 ///     m' = max(m, max_j s_j)     l' = e^(m - m') l + sum_j e^(s_j - m')
 [[gnu::always_inline]] inline float online_softmax_step(float* s, int64_t cols, float& m,
-                                                       float& l) {
+                                                        float& l) {
     float m_new = m;
     for (int64_t c = 0; c < cols; ++c) m_new = std::max(m_new, s[c]);
     const float rescale = exp_or_zero(m - m_new);  // e^(-inf) = 0 on the first block
@@ -200,9 +200,9 @@ struct ForwardScratch {
 /// with that many equal scores. Their weight e^(-1e9 - m) is exactly 0 in float unless every
 /// key the row saw was blocked too (m = -1e9); then, as in the plain path, all Tk keys weigh
 /// the same and the skipped values must be added in.
-[[gnu::always_inline]] inline void add_skipped_keys(const float* v, int64_t v_stride,
-                                                   int64_t first, int64_t tk, int64_t dv, float& m,
-                                                   float& l, float* acc) {
+[[gnu::always_inline]] inline void add_skipped_keys(const float* v, int64_t v_stride, int64_t first,
+                                                    int64_t tk, int64_t dv, float& m, float& l,
+                                                    float* acc) {
     const float m_new = std::max(m, kMaskedScore);
     const float weight = exp_or_zero(kMaskedScore - m_new);
     if (first >= tk || weight == 0.0f) return;
@@ -218,7 +218,7 @@ struct ForwardScratch {
 //! [forward_block]
 /// Rows [i0, i0 + kBlock) of entry b: stream over the key blocks, then normalize.
 [[gnu::always_inline]] inline void forward_block(const Forward& f, int64_t b, int64_t i0,
-                                                ForwardScratch& w) {
+                                                 ForwardScratch& w) {
     const Sizes& n = f.n;
     const int64_t rows = std::min(kBlock, n.tq - i0);
     const int64_t v_stride = n.stride(n.dv);
@@ -260,7 +260,7 @@ struct Backward {
     const Blocking* blocking;
     const float *q, *k, *v, *g, *row_max, *row_log_sum;
     const float* row_dot;  // D_i = sum_e g[i,e] O[i,e] for every row [batch, Tq]
-    float *dq, *dk, *dv;  // zeros, added into; null when that input needs no gradient
+    float *dq, *dk, *dv;   // zeros, added into; null when that input needs no gradient
 };
 
 /// As ForwardScratch, for backward.
@@ -278,8 +278,8 @@ struct BackwardScratch {
 /// there. L = m + log l is applied in two steps: when every key of a row is blocked m = -1e9,
 /// and m + log l would round back to -1e9.
 [[gnu::always_inline]] inline void recompute_weights(const Backward& f, int64_t b, int64_t i0,
-                                                    int64_t rows, int64_t j0, int64_t cols,
-                                                    float* p) {
+                                                     int64_t rows, int64_t j0, int64_t cols,
+                                                     float* p) {
     const Sizes& n = f.n;
     block_scores(n, f.q, f.k, b, i0, rows, j0, cols, p);
     for (int64_t r = 0; r < rows; ++r) {
@@ -293,8 +293,8 @@ struct BackwardScratch {
 /// dS [rows, cols] = P * (dP - D_i) with dP = dO V^T, and 0 where the score was blocked
 /// (masked_fill's gradient there is 0).
 [[gnu::always_inline]] inline void score_gradient(const Backward& f, int64_t b, int64_t i0,
-                                                 int64_t rows, int64_t j0, int64_t cols,
-                                                 const float* p, float* ds) {
+                                                  int64_t rows, int64_t j0, int64_t cols,
+                                                  const float* p, float* ds) {
     const Sizes& n = f.n;
     gemm(Transpose::No, Transpose::Yes, rows, cols, n.dv, 1.0f, f.g + n.out_at(b, i0),
          n.stride(n.dv), f.v + n.v_at(b, j0), n.stride(n.dv), 0.0f, ds, cols);  // dP; dO has
@@ -312,7 +312,7 @@ struct BackwardScratch {
 /// come after every one of the rows, and their weight e^(-1e9 - L_i) is 0 (it is not for a row
 /// whose keys are all blocked).
 [[gnu::always_inline]] inline bool skips_block(const Backward& f, int64_t b, int64_t i0,
-                                              int64_t rows, int64_t j0) {
+                                               int64_t rows, int64_t j0) {
     if (!f.blocking->causal || j0 < i0 + rows) return false;
     for (int64_t i = b * f.n.tq + i0; i < b * f.n.tq + i0 + rows; ++i) {
         if (exp_or_zero((kMaskedScore - f.row_max[i]) - f.row_log_sum[i]) != 0.0f) return false;
@@ -323,8 +323,8 @@ struct BackwardScratch {
 /// The query block [i0, i0 + rows) against the key block [j0, j0 + cols) of entry b:
 ///     dV_j += P^T dO_i     dK_j += dS^T Q_i / sqrt(Dk)     dQ_i += dS K_j / sqrt(Dk)
 [[gnu::always_inline]] inline void backward_block(const Backward& f, int64_t b, int64_t i0,
-                                                 int64_t rows, int64_t j0, int64_t cols,
-                                                 BackwardScratch& w) {
+                                                  int64_t rows, int64_t j0, int64_t cols,
+                                                  BackwardScratch& w) {
     const Sizes& n = f.n;
     recompute_weights(f, b, i0, rows, j0, cols, w.p);
     if (f.dv != nullptr) {
@@ -346,7 +346,7 @@ struct BackwardScratch {
 /// Entry b, key block by key block, each against every query block that sees it: the rows of
 /// dK and dV belong to one key block, and dQ rows accumulate across key blocks, in order.
 [[gnu::always_inline]] inline void backward_entry(const Backward& f, int64_t b,
-                                                 BackwardScratch& w) {
+                                                  BackwardScratch& w) {
     for (int64_t j0 = 0; j0 < f.n.tk; j0 += kBlock) {
         const int64_t cols = std::min(kBlock, f.n.tk - j0);
         for (int64_t i0 = 0; i0 < f.n.tq; i0 += kBlock) {
@@ -374,8 +374,8 @@ void backward_entry_portable(const Backward& f, int64_t b, BackwardScratch& w) {
     backward_entry(f, b, w);
 }
 #if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) void forward_block_avx2(const Forward& f, int64_t b,
-                                                            int64_t i0, ForwardScratch& w) {
+__attribute__((target("avx2,fma"))) void forward_block_avx2(const Forward& f, int64_t b, int64_t i0,
+                                                            ForwardScratch& w) {
     forward_block(f, b, i0, w);
 }
 __attribute__((target("avx2,fma"))) void backward_entry_avx2(const Backward& f, int64_t b,
@@ -469,14 +469,10 @@ bool broadcasts_to(const Shape& from, const Shape& to) {
     return true;
 }
 
-/// `shape` with its last dimension replaced by `last`, or dropped if last < 0.
+/// `shape` with its last dimension replaced by `last`.
 Shape with_last(const Shape& shape, int64_t last) {
     std::vector<int64_t> sizes = shape.to_vector();
-    if (last < 0) {
-        sizes.pop_back();
-    } else {
-        sizes.back() = last;
-    }
+    sizes.back() = last;
     return Shape(sizes);
 }
 
