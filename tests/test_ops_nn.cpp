@@ -3,6 +3,7 @@
 #include <catch2/catch.hpp>
 #include <cmath>
 
+#include "core/ops/elementwise_loops.h"
 #include "core/parallel.h"
 #include "test_helpers.h"
 #include "thread_count_guard.h"
@@ -113,10 +114,32 @@ TEST_CASE("index_select picks slices in order, with repeats", "[ops][index_selec
         {test::random({2, 3, 2}, 5)});
 }
 
-TEST_CASE("layer_norm and linear gradients are the same bits with 1 and 2 threads",
+TEST_CASE("sum_rows_in_blocks adds every row once, in blocks, whatever the thread count",
+          "[ops][threads]") {
+    const test::ThreadCountGuard restore;
+    // Row r adds r + 1 to column 0 and 1 to column 1: sums are rows(rows+1)/2 and rows, exact in
+    // float for these sizes. 130 rows = two blocks of 64 and one of 2.
+    const auto add_row = [](int64_t r, float* sums) {
+        sums[0] += static_cast<float>(r + 1);
+        sums[1] += 1.0f;
+    };
+    for (int threads : {1, 2, 3}) {
+        set_num_threads(threads);
+        for (int64_t rows : {0, 1, 63, 64, 65, 130}) {
+            const std::vector<float> sums = detail::sum_rows_in_blocks(rows, 2, add_row);
+            REQUIRE(sums.size() == 2);
+            CHECK(sums[0] == static_cast<float>(rows * (rows + 1) / 2));
+            CHECK(sums[1] == static_cast<float>(rows));
+        }
+        CHECK(detail::sum_rows_in_blocks(5, 0, [](int64_t, float*) {}).empty());
+    }
+}
+
+TEST_CASE("layer_norm and linear gradients are the same bits with 1, 2 and 3 threads",
           "[ops][layer_norm][linear][threads]") {
-    // Their weight and bias gradients sum over rows: the threads split the columns instead,
-    // so every sum is added in the same order whatever the thread count.
+    // Their weight and bias gradients sum over rows, in blocks of rows whose size does not
+    // depend on the thread count (detail::sum_rows_in_blocks), so every sum is added in the
+    // same order. 600 rows: nine full blocks of 64 and a last one of 24.
     const test::ThreadCountGuard restore;
     const auto gradients = [](int threads) {
         set_num_threads(threads);
@@ -130,5 +153,7 @@ TEST_CASE("layer_norm and linear gradients are the same bits with 1 and 2 thread
         for (Tensor* t : {&x, &w, &b, &weight, &bias}) all.push_back(t->grad().to_vector());
         return all;
     };
-    REQUIRE(gradients(1) == gradients(2));
+    const auto one_thread = gradients(1);
+    REQUIRE(one_thread == gradients(2));
+    REQUIRE(one_thread == gradients(3));
 }

@@ -153,6 +153,39 @@ struct AroundDim {
 /// thread costs more than it saves.
 inline constexpr int64_t kElementwiseGrain = 1 << 15;
 
+/// Sums over rows, the backward of every op that broadcast a vector to each row (a bias, a
+/// layer norm's weight): returns the `width` floats sums[j] = the total of what add_row(r, sums)
+/// adds to sums[j] for every row r in [0, rows). add_row(r, partial) must only add row r's terms
+/// into partial[0, width) (and may write other memory of row r, such as a row of dx).
+///
+/// Each thread reads whole rows, front to back. (Splitting the columns instead, each thread
+/// taking half of every row, reads memory with holes that the prefetchers follow badly: 2.6x
+/// slower at 2 threads than 1 on a cold 2048 x 512 gradient.) The rows are cut into blocks of
+/// kRowsPerBlock, a constant; one thread sums a block into its own partial row, and the partial
+/// rows are added in block order, so the result depends on the shape only, never on the number
+/// of threads.
+template <class AddRow>
+std::vector<float> sum_rows_in_blocks(int64_t rows, int64_t width, const AddRow& add_row) {
+    constexpr int64_t kRowsPerBlock = 64;
+    const int64_t blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
+    std::vector<float> partial(static_cast<size_t>(blocks * width), 0.0f);
+    float* const partial_rows = partial.data();
+    const int64_t grain = std::max<int64_t>(1, kElementwiseGrain / (kRowsPerBlock * width + 1));
+    parallel_for(0, blocks, grain, [=, &add_row](int64_t first_block, int64_t end_block) {
+        for (int64_t block = first_block; block < end_block; ++block) {
+            float* const sums = partial_rows + block * width;
+            const int64_t end_row = std::min(rows, (block + 1) * kRowsPerBlock);
+            for (int64_t r = block * kRowsPerBlock; r < end_row; ++r) add_row(r, sums);
+        }
+    });
+    std::vector<float> sums(static_cast<size_t>(width), 0.0f);
+    for (int64_t block = 0; block < blocks; ++block) {
+        const float* const block_sums = partial_rows + block * width;
+        for (int64_t j = 0; j < width; ++j) sums[j] += block_sums[j];
+    }
+    return sums;
+}
+
 template <size_t N, class Row>
 void parallel_for_each_row(const Shape& shape, const std::array<std::vector<int64_t>, N>& strides,
                            Row row) {

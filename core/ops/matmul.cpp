@@ -223,19 +223,13 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                                .ldc = in});
             }
             if (b_needs) {  // db [out] = sum over rows of g
-                dbias = zeros(Shape{out_features});
-                float* db = dbias.data();
                 const float* grad = g.data();
-                // Threads split the columns; each adds its columns' rows in order (the same
-                // result whatever the number of threads).
-                parallel_for(0, out_features,
-                             std::max<int64_t>(8, (1 << 15) / std::max<int64_t>(rows, 1)),
-                             [&](int64_t first_col, int64_t end_col) {
-                                 for (int64_t r = 0; r < rows; ++r) {
-                                     const float* row = grad + r * out_features;
-                                     for (int64_t j = first_col; j < end_col; ++j) db[j] += row[j];
-                                 }
-                             });
+                const auto add_row = [=](int64_t r, float* sums) {
+                    const float* row = grad + r * out_features;
+                    for (int64_t j = 0; j < out_features; ++j) sums[j] += row[j];
+                };
+                dbias = from_vector(detail::sum_rows_in_blocks(rows, out_features, add_row),
+                                    Shape{out_features});
             }
             return std::vector<Tensor>{dx, dweight, dbias};
         });

@@ -56,50 +56,49 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
     });
     return record(
         "layer_norm", y, {x, weight, bias},
-        [xhat, rstd, weight, has_bias = bias.defined(), d, rows, grain](const Tensor& g) {
+        [xhat, rstd, weight, has_bias = bias.defined(), d, rows](const Tensor& g) {
             Tensor dx(xhat.shape());
-            Tensor dweight = weight.defined() ? zeros(Shape{d}) : Tensor();
-            Tensor dbias = has_bias ? zeros(Shape{d}) : Tensor();
             const float* w = weight.defined() ? weight.data() : nullptr;
-            float* dw = dweight.defined() ? dweight.data() : nullptr;
-            float* db = dbias.defined() ? dbias.data() : nullptr;
-            // dx row by row (rows are independent: split over threads) ...
-            parallel_for(0, rows, grain, [&](int64_t first_row, int64_t end_row) {
-                for (int64_t r = first_row; r < end_row; ++r) {
-                    const float* gr = g.data() + r * d;
-                    const float* hr = xhat.data() + r * d;
-                    float* dxr = dx.data() + r * d;
-                    const auto dxhat = [&](int64_t j) { return w ? gr[j] * w[j] : gr[j]; };
-                    // mean(dxhat) and mean(dxhat * xhat), with dxhat = g * weight
-                    const float mean_dxhat =
-                        detail::lane_sum(d, [&](int64_t j) { return dxhat(j); }) /
-                        static_cast<float>(d);
-                    const float mean_dxhat_xhat =
-                        detail::lane_sum(d, [&](int64_t j) { return dxhat(j) * hr[j]; }) /
-                        static_cast<float>(d);
-                    const float inv_std = rstd.data()[r];
-                    for (int64_t j = 0; j < d; ++j) {
-                        dxr[j] = inv_std * (dxhat(j) - mean_dxhat - hr[j] * mean_dxhat_xhat);
-                    }
+            const float* grad = g.data();
+            const float* normalized = xhat.data();
+            const float* inv_stds = rstd.data();
+            float* dx_data = dx.data();
+            // One pass over the rows: each row's dx (rows are independent), and, in the same
+            // pass, its terms of dweight = sum over rows of g * xhat (sums[0, d)) and
+            // dbias = sum over rows of g (sums[d, 2d)).
+            const int64_t width = (weight.defined() ? d : 0) + (has_bias ? d : 0);
+            const int64_t bias_offset = weight.defined() ? d : 0;
+            const auto dx_row = [=](int64_t r, float* sums) {
+                const float* gr = grad + r * d;
+                const float* hr = normalized + r * d;
+                float* dxr = dx_data + r * d;
+                const auto dxhat = [&](int64_t j) { return w ? gr[j] * w[j] : gr[j]; };
+                // mean(dxhat) and mean(dxhat * xhat), with dxhat = g * weight
+                const float mean_dxhat = detail::lane_sum(d, [&](int64_t j) { return dxhat(j); }) /
+                                         static_cast<float>(d);
+                const float mean_dxhat_xhat =
+                    detail::lane_sum(d, [&](int64_t j) { return dxhat(j) * hr[j]; }) /
+                    static_cast<float>(d);
+                const float inv_std = inv_stds[r];
+                for (int64_t j = 0; j < d; ++j) {
+                    dxr[j] = inv_std * (dxhat(j) - mean_dxhat - hr[j] * mean_dxhat_xhat);
                 }
-            });
-            // ... then dweight and dbias, sums over all rows. The threads split the columns,
-            // each adding its columns' rows in order, so the result does not depend on the
-            // number of threads.
-            const int64_t column_grain =
-                std::max<int64_t>(8, kRowGrainElements / std::max<int64_t>(rows, 1));
-            parallel_for(0, (dw || db) ? d : 0, column_grain, [&](int64_t first, int64_t end) {
-                for (int64_t r = 0; r < rows; ++r) {
-                    const float* gr = g.data() + r * d;
-                    const float* hr = xhat.data() + r * d;
-                    if (dw) {
-                        for (int64_t j = first; j < end; ++j) dw[j] += gr[j] * hr[j];
-                    }
-                    if (db) {
-                        for (int64_t j = first; j < end; ++j) db[j] += gr[j];
-                    }
+                if (w) {
+                    for (int64_t j = 0; j < d; ++j) sums[j] += gr[j] * hr[j];
                 }
-            });
+                if (has_bias) {
+                    for (int64_t j = 0; j < d; ++j) sums[bias_offset + j] += gr[j];
+                }
+            };
+            const std::vector<float> sums = detail::sum_rows_in_blocks(rows, width, dx_row);
+            Tensor dweight, dbias;
+            if (weight.defined()) {
+                dweight = from_vector(std::vector<float>(sums.begin(), sums.begin() + d), Shape{d});
+            }
+            if (has_bias) {
+                dbias = from_vector(std::vector<float>(sums.begin() + bias_offset, sums.end()),
+                                    Shape{d});
+            }
             return std::vector<Tensor>{dx, dweight, dbias};
         });
 }
