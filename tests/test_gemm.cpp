@@ -252,7 +252,7 @@ TEST_CASE("gemm: empty sizes", "[gemm]") {
     }
 }
 
-TEST_CASE("gemm: bit-identical results with 1 and 2 threads", "[gemm][parallel]") {
+TEST_CASE("gemm: bit-identical results with 1, 2 and 3 threads", "[gemm][parallel]") {
     test::ThreadCountGuard restore_thread_count;
     // Tall (threads share rows), wide and short (threads share columns), and one with edges.
     const Problem problems[] = {{301, 211, 259}, {5, 3000, 300}, {1000, 40, 64}};
@@ -266,13 +266,17 @@ TEST_CASE("gemm: bit-identical results with 1 and 2 threads", "[gemm][parallel]"
                         problem.transpose_b = tb;
                         problem.beta = 0.5f;
                         INFO(describe(problem));
-                        Operands one_thread(problem, ++seed), two_threads(problem, seed);
+                        Operands one_thread(problem, ++seed);
                         ag::set_num_threads(1);
                         gemm_on(backend)(one_thread.args);
-                        ag::set_num_threads(2);
-                        gemm_on(backend)(two_threads.args);
-                        REQUIRE(std::memcmp(one_thread.c.data(), two_threads.c.data(),
-                                            one_thread.c.size() * sizeof(float)) == 0);
+                        for (int threads : {2, 3}) {
+                            Operands more_threads(problem, seed);
+                            ag::set_num_threads(threads);
+                            gemm_on(backend)(more_threads.args);
+                            INFO("threads " << threads);
+                            REQUIRE(std::memcmp(one_thread.c.data(), more_threads.c.data(),
+                                                one_thread.c.size() * sizeof(float)) == 0);
+                        }
                     }
                 }
             }

@@ -7,12 +7,13 @@
 //   - loop 2 (the KC blocks of k) is never split: every element of C gets its KC blocks added in
 //     the same order, each by one micro-kernel call that runs the same FMAs;
 //   - for each KC block, the threads first pack the KC x NC block of op(B) together (each takes
-//     some NR-column micro-panels), then split loop 3: each thread takes a contiguous range of
-//     MR-row micro-panels of C, packs its own MC x KC blocks of op(A) (or, with the AVX-512
-//     backend and A not transposed, reads them in place) and runs the macro-kernel.
-//     Ranges start on a multiple of MR, so a tile of C is the same tile (interior or edge)
-//     whoever computes it. When C has too few rows to share, the threads split its columns
-//     (in multiples of NR) instead.
+//     some NR-column micro-panels), then share loop 3: each thread takes the next few MR-row
+//     micro-panels of C from a shared counter, packs its own block of op(A) for them (or, with
+//     the AVX-512 backend and A not transposed, reads it in place) and runs the macro-kernel,
+//     until no panels are left. Which thread gets which panels varies from run to run, but
+//     every piece starts on a multiple of MR, so a tile of C is the same tile (interior or
+//     edge), computed by the same multiply-adds, whoever computes it. When C has too few rows
+//     to share, the threads split its columns (in multiples of NR) instead.
 // Small products stay on one thread: waking a worker costs more than it saves. With the AVX-512
 // backend they are not even packed (avx512_gemm_unpacked), and larger ones pack only B, and A
 // only when it is transposed: its tiles read a plain A where it lies (macro_kernel_a_in_place).
@@ -137,8 +138,24 @@ void gemm_threaded(const GemmArgs& args, const MicroKernel& kernel) {
             };
             const int64_t a_panels = ceil_div(args.m, mr);
             if (a_panels >= 2 * threads || b_panels < 2 * threads) {  // share the rows of C
-                split_over_threads(threads, a_panels, [&](int64_t lo, int64_t hi) {
-                    compute(lo * mr, std::min(args.m, hi * mr), 0, nc);
+                // Guided sharing: each thread takes the next few MR-row panels from a shared
+                // counter (at most an MC block, fewer as the end nears) until none are left, so
+                // a thread slowed down for a while (an interrupt, the hypervisor) leaves work to
+                // the other instead of making it wait at the end.
+                std::atomic<int64_t> next_panel{0};
+                split_over_threads(threads, threads, [&](int64_t, int64_t) {
+                    for (int64_t first = next_panel.load(std::memory_order_relaxed);;) {
+                        const int64_t left = a_panels - first;
+                        if (left <= 0) break;
+                        const int64_t take =
+                            std::clamp<int64_t>(left / (2 * threads), 1, mc_max / mr);
+                        if (!next_panel.compare_exchange_weak(first, first + take,
+                                                              std::memory_order_relaxed)) {
+                            continue;  // another thread took them; `first` is now the next free
+                        }
+                        compute(first * mr, std::min(args.m, (first + take) * mr), 0, nc);
+                        first = next_panel.load(std::memory_order_relaxed);
+                    }
                 });
             } else {  // few rows, many columns: share the columns
                 split_over_threads(threads, b_panels, [&](int64_t lo, int64_t hi) {
