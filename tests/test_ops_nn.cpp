@@ -72,6 +72,13 @@ TEST_CASE("layer_norm gradchecks for input, weight and bias", "[ops][layer_norm]
                             {x, w, b});
     test::require_gradcheck([](const Inputs& v) { return layer_norm(v[0], Tensor(), Tensor()); },
                             {test::random({2, 3, 4}, 54)});
+    // Weight alone and bias alone: their sums share one buffer in the backward, at offsets that
+    // depend on which is there. 70 rows: more than one block of rows.
+    const Tensor tall = test::random({70, 5}, 55);
+    test::require_gradcheck([](const Inputs& v) { return layer_norm(v[0], v[1], Tensor()); },
+                            {tall, w});
+    test::require_gradcheck([](const Inputs& v) { return layer_norm(v[0], Tensor(), v[1]); },
+                            {tall, b});
 }
 
 TEST_CASE("dropout: identity in eval, seeded mask and scale in training", "[ops][dropout]") {

@@ -170,7 +170,10 @@ std::vector<float> sum_rows_in_blocks(int64_t rows, int64_t width, const AddRow&
     const int64_t blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
     std::vector<float> partial(static_cast<size_t>(blocks * width), 0.0f);
     float* const partial_rows = partial.data();
-    const int64_t grain = std::max<int64_t>(1, kElementwiseGrain / (kRowsPerBlock * width + 1));
+    // Pieces sized as if rows were at least 64 floats wide: a row costs that much work even when
+    // `width` is small (layer_norm's add_row also computes a row of dx).
+    const int64_t row_floats = std::max<int64_t>(width, 64);
+    const int64_t grain = std::max<int64_t>(1, kElementwiseGrain / (kRowsPerBlock * row_floats));
     parallel_for(0, blocks, grain, [=, &add_row](int64_t first_block, int64_t end_block) {
         for (int64_t block = first_block; block < end_block; ++block) {
             float* const sums = partial_rows + block * width;

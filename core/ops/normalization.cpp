@@ -64,8 +64,8 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
             const float* inv_stds = rstd.data();
             float* dx_data = dx.data();
             // One pass over the rows: each row's dx (rows are independent), and, in the same
-            // pass, its terms of dweight = sum over rows of g * xhat (sums[0, d)) and
-            // dbias = sum over rows of g (sums[d, 2d)).
+            // pass, its terms of dweight = sum over rows of g * xhat (sums[0, d), when there is
+            // a weight) and dbias = sum over rows of g (the d sums from bias_offset).
             const int64_t width = (weight.defined() ? d : 0) + (has_bias ? d : 0);
             const int64_t bias_offset = weight.defined() ? d : 0;
             const auto dx_row = [=](int64_t r, float* sums) {
