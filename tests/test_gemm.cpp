@@ -34,6 +34,7 @@ struct Problem {
     Transpose transpose_a = Transpose::No, transpose_b = Transpose::No;
     float alpha = 1.0f, beta = 0.0f;
     int64_t extra_lda = 0, extra_ldb = 0, extra_ldc = 0;  // leading dimension - row width
+    bool bias = false;                                    // a random bias row (GemmArgs::bias)
 };
 
 std::string describe(const Problem& p) {
@@ -41,12 +42,13 @@ std::string describe(const Problem& p) {
            (p.transpose_a == Transpose::Yes ? " A^T" : "") +
            (p.transpose_b == Transpose::Yes ? " B^T" : "") + " alpha " + std::to_string(p.alpha) +
            " beta " + std::to_string(p.beta) + " extra ld " + std::to_string(p.extra_lda) + "," +
-           std::to_string(p.extra_ldb) + "," + std::to_string(p.extra_ldc);
+           std::to_string(p.extra_ldb) + "," + std::to_string(p.extra_ldc) +
+           (p.bias ? " bias" : "");
 }
 
 // Random A, B and C laid out as `problem` says. C holds NaN where beta == 0 (must not be read).
 struct Operands {
-    std::vector<float> a, b, c;
+    std::vector<float> a, b, c, bias;
     GemmArgs args;
 
     Operands(const Problem& p, uint32_t seed) {
@@ -60,6 +62,10 @@ struct Operands {
         c.assign(static_cast<size_t>(p.m * ldc), kPadding);
         for (float& x : a) x = uniform(rng);
         for (float& x : b) x = uniform(rng);
+        if (p.bias) {
+            bias.resize(static_cast<size_t>(p.n));
+            for (float& x : bias) x = uniform(rng);
+        }
         for (int64_t i = 0; i < p.m; ++i) {
             for (int64_t j = 0; j < p.n; ++j) {
                 c[i * ldc + j] =
@@ -78,7 +84,8 @@ struct Operands {
                 .ldb = ldb,
                 .beta = p.beta,
                 .c = c.data(),
-                .ldc = ldc};
+                .ldc = ldc,
+                .bias = p.bias ? bias.data() : nullptr};
     }
     float op_a(int64_t i, int64_t p) const {
         return args.transpose_a == Transpose::Yes ? a[p * args.lda + i] : a[i * args.lda + p];
@@ -115,6 +122,7 @@ void check_against_reference(const GemmFunction& gemm, const Problem& problem, u
             if (args.beta != 0.0f) {
                 magnitude += std::fabs(double(args.beta) * original.c[i * args.ldc + j]);
             }
+            if (args.bias != nullptr) magnitude += std::fabs(double(original.bias[j]));
             const double tolerance = 4.0 * double(args.k + 2) * epsilon * magnitude + 1e-30;
             if (!(std::fabs(double(got) - double(want)) <= tolerance)) {
                 if (mismatches++ == 0) {
@@ -250,6 +258,75 @@ TEST_CASE("gemm: empty sizes", "[gemm]") {
             check_against_reference(kernel.run, Problem{5, 0, 4}, 4);
         }
     }
+}
+
+TEST_CASE("gemm_reference adds the bias to every row, once, after beta", "[gemm]") {
+    // Small integers: every product and sum is exact, so the expected values are too.
+    const std::vector<float> a = {1, 2, 3, 4};        // [2, 2]
+    const std::vector<float> b = {1, 0, 2, 0, 1, 3};  // [2, 3]
+    const std::vector<float> bias = {10, 20, 30};
+    std::vector<float> c = {1, 1, 1, 1, 1, 1};
+    GemmArgs args{.m = 2,
+                  .n = 3,
+                  .k = 2,
+                  .alpha = 2.0f,
+                  .a = a.data(),
+                  .lda = 2,
+                  .b = b.data(),
+                  .ldb = 3,
+                  .beta = 3.0f,
+                  .c = c.data(),
+                  .ldc = 3,
+                  .bias = bias.data()};
+    ag::kernels::gemm_reference(args);
+    // A B = [[1, 2, 8], [3, 4, 18]]; C = 2 A B + 3 * 1 + bias.
+    REQUIRE(c == std::vector<float>{15, 27, 49, 19, 31, 69});
+}
+
+TEST_CASE("gemm: the bias row on every backend, block size and thread count", "[gemm]") {
+    test::ThreadCountGuard restore_thread_count;
+    // Small (the unpacked AVX-512 path), k across several KC blocks (the bias must be added
+    // once, not once per block), tall (threads share rows), short and wide (they share
+    // columns), with edges; k = 0 and alpha = 0 only start C from beta * C + bias.
+    const Problem problems[] = {
+        {7, 9, 5}, {70, 45, 1100}, {150, 70, 100}, {5, 3000, 300}, {33, 20, 0}};
+    uint32_t seed = 700;
+    for (GemmBackend backend : ag::kernels::available_backends()) {
+        SECTION(ag::kernels::gemm_backend_name(backend)) {
+            for (int threads : {1, 2}) {
+                ag::set_num_threads(threads);
+                for (Problem problem : problems) {
+                    for (Transpose ta : kTransposes) {
+                        for (float beta : {0.0f, 0.5f}) {
+                            problem.transpose_a = ta;
+                            problem.transpose_b = ta;  // both plain, or both transposed
+                            problem.beta = beta;
+                            problem.bias = true;
+                            problem.alpha = 1.5f;
+                            problem.extra_ldc = 3;
+                            INFO("threads " << threads);
+                            check_against_reference(gemm_on(backend), problem, ++seed);
+                            problem.alpha = 0.0f;
+                            check_against_reference(gemm_on(backend), problem, ++seed);
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+TEST_CASE("gemm: the ladder's steps refuse a bias instead of ignoring it", "[gemm]") {
+    Problem problem{8, 8, 8};
+    problem.bias = true;
+    Operands operands(problem, 1);
+    for (const GemmFunction& step :
+         {GemmFunction(ag::kernels::gemm_loop_reordered), GemmFunction(ag::kernels::gemm_blocked),
+          GemmFunction(ag::kernels::gemm_packed), GemmFunction(ag::kernels::gemm_simd)}) {
+        REQUIRE_THROWS_AS(step(operands.args), ag::ValueError);
+    }
+    REQUIRE_THROWS_WITH(ag::kernels::gemm_blocked(operands.args),
+                        Catch::StartsWith("gemm_blocked: no bias here"));
 }
 
 TEST_CASE("gemm: bit-identical results with 1, 2 and 3 threads", "[gemm][parallel]") {

@@ -122,18 +122,26 @@ void gemm_threaded(const GemmArgs& args, const MicroKernel& kernel) {
                 thread_local PackBuffer a_buffer;
                 for (int64_t ic = row_begin; ic < row_end; ic += mc_max) {  // loop 3
                     const int64_t mc = std::min(mc_max, row_end - ic);
+                    float* const c_block = args.c + ic * args.ldc + jc + col_begin;
+                    float block_beta = beta;
+                    if (pc == 0 && args.bias != nullptr) {
+                        // The block starts from beta * C + bias now, while it is about to be
+                        // used and stays in cache, rather than in a pass over all of C before.
+                        start_from_bias(mc, col_end - col_begin, args.beta,
+                                        args.bias + jc + col_begin, c_block, args.ldc);
+                        block_beta = 1.0f;
+                    }
                     if (a_in_place) {
                         kernel.macro_kernel_a_in_place(
                             mc, col_end - col_begin, kc, args.a + ic * args.lda + pc, args.lda,
-                            packed_b + col_begin * kc, args.alpha, beta,
-                            args.c + ic * args.ldc + jc + col_begin, args.ldc);
+                            packed_b + col_begin * kc, args.alpha, block_beta, c_block, args.ldc);
                         continue;
                     }
                     float* packed_a = a_buffer.reserve(ceil_div(mc, mr) * mr * kc);
                     pack_a(args, ic, mc, pc, kc, kernel, packed_a);
                     macro_kernel(kernel, mc, col_end - col_begin, kc, packed_a,
-                                 packed_b + col_begin * kc, args.alpha, beta,
-                                 args.c + ic * args.ldc + jc + col_begin, args.ldc);
+                                 packed_b + col_begin * kc, args.alpha, block_beta, c_block,
+                                 args.ldc);
                 }
             };
             const int64_t a_panels = ceil_div(args.m, mr);
@@ -170,18 +178,28 @@ void gemm_threaded(const GemmArgs& args, const MicroKernel& kernel) {
 }  // namespace
 
 void gemm(const GemmArgs& args) {
-    check_gemm_args(args, "gemm");
+    check_gemm_args(args, "gemm", /*takes_bias=*/true);
     const GemmBackend backend = current_backend().load(std::memory_order_relaxed);
     if (backend == GemmBackend::Reference) return gemm_reference(args);
     if (args.m == 0 || args.n == 0) return;
-    if (args.k == 0 || args.alpha == 0.0f) {  // C = beta * C; A and B are not read
-        scale_by_beta(args.m, args.n, args.beta, args.c, args.ldc);
+    if (args.k == 0 || args.alpha == 0.0f) {  // C = beta * C (+ bias); A and B are not read
+        if (args.bias != nullptr) {
+            start_from_bias(args.m, args.n, args.beta, args.bias, args.c, args.ldc);
+        } else {
+            scale_by_beta(args.m, args.n, args.beta, args.c, args.ldc);
+        }
         return;
     }
 #if defined(__x86_64__)
     if (backend == GemmBackend::Avx512 && args.transpose_b == Transpose::No &&
         args.m * args.n * args.k < kMaxUnpackedMultiplyAdds) {
-        return avx512_gemm_unpacked(args);
+        if (args.bias == nullptr) return avx512_gemm_unpacked(args);
+        // Small: all of C is in cache anyway. Start it from the bias, then add the product.
+        start_from_bias(args.m, args.n, args.beta, args.bias, args.c, args.ldc);
+        GemmArgs product = args;
+        product.beta = 1.0f;
+        product.bias = nullptr;
+        return avx512_gemm_unpacked(product);
     }
 #endif
     gemm_threaded(args, microkernel_for(backend));

@@ -1,6 +1,6 @@
 // core/kernels/gemm.h — the one matrix-multiply interface every matmul in attograd goes through.
 //
-//     C = alpha * op(A) * op(B) + beta * C
+//     C = alpha * op(A) * op(B) + beta * C   (+ a bias row, added to every row of C)
 //
 // where op(X) is X or its transpose. Matrices are row-major float32 on raw pointers, with a
 // leading dimension (the distance, in floats, between the starts of two consecutive rows), so a
@@ -29,6 +29,11 @@ enum class Transpose : bool { No = false, Yes = true };
 /// with `lda` >= m when Yes (likewise B: [k, n] with `ldb` >= n, or [n, k] with `ldb` >= k).
 /// C is [m, n] with `ldc` >= n. When `beta` is 0, C is only written, never read (so it may hold
 /// NaN or uninitialized memory), as in BLAS.
+/// Bias: when `bias` is not null, it points to n floats that are added to every row of C, as
+/// they are (not scaled): C = alpha * op(A) * op(B) + (beta * C + bias). This is a linear layer's
+/// y = x W^T + b in one call: the fast gemm starts each block of C from the bias just before it
+/// computes that block, while it is in cache, instead of a separate pass over all of C. Only
+/// gemm and gemm_reference take a bias; the steps of gemm_ladder.h throw ag::ValueError.
 struct GemmArgs {
     Transpose transpose_a = Transpose::No;  ///< op(A) = A, or A^T
     Transpose transpose_b = Transpose::No;  ///< op(B) = B, or B^T
@@ -36,14 +41,15 @@ struct GemmArgs {
     /// The sizes: op(A) is [m, k], op(B) is [k, n], C is [m, n].
     int64_t m = 0, n = 0, k = 0;
     ///@}
-    float alpha = 1.0f;        ///< scales op(A) op(B)
-    const float* a = nullptr;  ///< A's first element
-    int64_t lda = 0;           ///< floats between the starts of two rows of A as stored
-    const float* b = nullptr;  ///< B's first element
-    int64_t ldb = 0;           ///< floats between the starts of two rows of B as stored
-    float beta = 0.0f;         ///< scales the old C (0: C is only written)
-    float* c = nullptr;        ///< C's first element
-    int64_t ldc = 0;           ///< floats between the starts of two rows of C
+    float alpha = 1.0f;           ///< scales op(A) op(B)
+    const float* a = nullptr;     ///< A's first element
+    int64_t lda = 0;              ///< floats between the starts of two rows of A as stored
+    const float* b = nullptr;     ///< B's first element
+    int64_t ldb = 0;              ///< floats between the starts of two rows of B as stored
+    float beta = 0.0f;            ///< scales the old C (0: C is only written)
+    float* c = nullptr;           ///< C's first element
+    int64_t ldc = 0;              ///< floats between the starts of two rows of C
+    const float* bias = nullptr;  ///< n floats added to every row of C, or null (none)
 };
 
 /// The reference kernel: the obvious triple loop, accumulating each dot product in float.

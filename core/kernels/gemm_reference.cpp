@@ -30,7 +30,11 @@ void check_pointer(const char* function, const char* name, const void* pointer, 
 
 }  // namespace
 
-void check_gemm_args(const GemmArgs& args, const char* function) {
+void check_gemm_args(const GemmArgs& args, const char* function, bool takes_bias) {
+    if (args.bias != nullptr && !takes_bias) {
+        throw ValueError(std::string(function) +
+                         ": no bias here; gemm and gemm_reference add one to every row of C");
+    }
     if (args.m < 0 || args.n < 0 || args.k < 0) {
         throw ValueError(std::string(function) + ": negative size m " + std::to_string(args.m) +
                          ", n " + std::to_string(args.n) + ", k " + std::to_string(args.k));
@@ -58,9 +62,18 @@ void scale_by_beta(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
     }
 }
 
+void start_from_bias(int64_t m, int64_t n, float beta, const float* bias, float* c, int64_t ldc) {
+    for (int64_t i = 0; i < m; ++i) {
+        float* c_row = c + i * ldc;
+        for (int64_t j = 0; j < n; ++j) {
+            c_row[j] = beta == 0.0f ? bias[j] : beta * c_row[j] + bias[j];  // beta == 0: no read
+        }
+    }
+}
+
 //! [reference]
 void gemm_reference(const GemmArgs& args) {
-    check_gemm_args(args, "gemm_reference");
+    check_gemm_args(args, "gemm_reference", /*takes_bias=*/true);
     const bool a_transposed = args.transpose_a == Transpose::Yes;
     const bool b_transposed = args.transpose_b == Transpose::Yes;
     for (int64_t i = 0; i < args.m; ++i) {
@@ -76,7 +89,9 @@ void gemm_reference(const GemmArgs& args) {
             }
             float& c_ij = args.c[i * args.ldc + j];
             // With beta == 0, C may hold NaN: write it, never compute 0 * NaN.
-            c_ij = args.beta == 0.0f ? args.alpha * sum : args.alpha * sum + args.beta * c_ij;
+            const float start = args.beta == 0.0f ? 0.0f : args.beta * c_ij;
+            c_ij = args.bias == nullptr ? args.alpha * sum + start
+                                        : args.alpha * sum + (start + args.bias[j]);
         }
     }
 }

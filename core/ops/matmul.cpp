@@ -160,21 +160,8 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     std::vector<int64_t> out_sizes = x.shape().to_vector();
     out_sizes.back() = out_features;
     Tensor y{Shape(out_sizes)};
-    // Start from the bias in every row (beta = 1 adds the product to it), or from nothing.
-    float* out = y.data();
-    const float* b = bias.defined() ? bias.data() : nullptr;
-    parallel_for(0, rows, std::max<int64_t>(1, (1 << 15) / std::max<int64_t>(out_features, 1)),
-                 [&](int64_t first_row, int64_t end_row) {
-                     for (int64_t r = first_row; r < end_row; ++r) {
-                         float* row = out + r * out_features;
-                         if (b) {
-                             std::copy(b, b + out_features, row);
-                         } else {
-                             std::fill(row, row + out_features, 0.0f);
-                         }
-                     }
-                 });
-    // y [rows, out] += x [rows, in] @ W^T [in, out]
+    // y [rows, out] = x [rows, in] @ W^T [in, out] + bias (in every row), in one gemm call: it
+    // starts each block of y from the bias just before computing it (see GemmArgs::bias).
     kernels::gemm({.transpose_b = Transpose::Yes,
                    .m = rows,
                    .n = out_features,
@@ -183,9 +170,10 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                    .lda = in,
                    .b = weight.data(),
                    .ldb = in,
-                   .beta = 1.0f,
+                   .beta = 0.0f,
                    .c = y.data(),
-                   .ldc = out_features});
+                   .ldc = out_features,
+                   .bias = bias.defined() ? bias.data() : nullptr});
     return record(
         "linear", y, {x, weight, bias},
         // dx needs W and dW needs x: each is kept only if the other's gradient is wanted (a
