@@ -107,6 +107,13 @@ TEST_CASE("linear is x W^T + b, for any leading dimensions", "[ops][matmul][line
     REQUIRE_THROWS_AS(linear(x, w, ones({4})), ShapeError);
 }
 
+TEST_CASE("linear with zero input features gives the bias in every row", "[ops][matmul][linear]") {
+    // x [3, 0] has no elements, but y [3, 2] has three rows: each is b (or zeros without one).
+    const Tensor x = zeros({3, 0}), w = zeros({2, 0}), b = from_vector({1.5f, -2.0f}, {2});
+    test::require_values(linear(x, w, b), {1.5f, -2.0f, 1.5f, -2.0f, 1.5f, -2.0f});
+    test::require_values(linear(x, w), {0, 0, 0, 0, 0, 0});
+}
+
 TEST_CASE("linear gradchecks for input, weight and bias", "[ops][matmul][linear][gradcheck]") {
     test::require_gradcheck(
         [](const Inputs& v) { return linear(v[0], v[1], v[2]); },

@@ -125,24 +125,39 @@ TEST_CASE("sum_rows_in_blocks adds every row once, in blocks, whatever the threa
           "[ops][threads]") {
     const test::ThreadCountGuard restore;
     // Row r adds r + 1 to column 0 and 1 to column 1: sums are rows(rows+1)/2 and rows, exact in
-    // float for these sizes. 130 rows = two blocks of 64 and one of 2.
+    // float for these sizes. 130 rows = two blocks of 64 and one of 2; 2000 rows are 32 blocks,
+    // shared by the threads (work_per_row 512 makes every block a piece of its own).
     const auto add_row = [](int64_t r, float* sums) {
         sums[0] += static_cast<float>(r + 1);
         sums[1] += 1.0f;
     };
     for (int threads : {1, 2, 3}) {
         set_num_threads(threads);
-        for (int64_t rows : {0, 1, 63, 64, 65, 130}) {
-            const std::vector<float> sums = detail::sum_rows_in_blocks(rows, 2, add_row);
+        for (int64_t rows : {0, 1, 63, 64, 65, 130, 2000}) {
+            const std::vector<float> sums = detail::sum_rows_in_blocks(rows, 2, 512, add_row);
             REQUIRE(sums.size() == 2);
             CHECK(sums[0] == static_cast<float>(rows * (rows + 1) / 2));
             CHECK(sums[1] == static_cast<float>(rows));
         }
-        CHECK(detail::sum_rows_in_blocks(5, 0, [](int64_t, float*) {}).empty());
+        CHECK(detail::sum_rows_in_blocks(5, 0, 1, [](int64_t, float*) {}).empty());
     }
+    // Random terms, whose sum depends on the order they are added in: the same bits at any
+    // thread count, because the blocks and their order depend on the rows only.
+    const Tensor terms = test::random({2000, 8}, 7);
+    const float* values = terms.data();
+    const auto add_random_row = [values](int64_t r, float* sums) {
+        for (int64_t j = 0; j < 8; ++j) sums[j] += values[r * 8 + j];
+    };
+    std::vector<std::vector<float>> by_threads;
+    for (int threads : {1, 2, 3}) {
+        set_num_threads(threads);
+        by_threads.push_back(detail::sum_rows_in_blocks(2000, 8, 512, add_random_row));
+    }
+    REQUIRE(by_threads[0] == by_threads[1]);
+    REQUIRE(by_threads[0] == by_threads[2]);
 }
 
-TEST_CASE("layer_norm and linear gradients are the same bits with 1, 2 and 3 threads",
+TEST_CASE("layer_norm and linear values and gradients are the same bits with 1, 2 and 3 threads",
           "[ops][layer_norm][linear][threads]") {
     // Their weight and bias gradients sum over rows, in blocks of rows whose size does not
     // depend on the thread count (detail::sum_rows_in_blocks), so every sum is added in the
@@ -156,7 +171,7 @@ TEST_CASE("layer_norm and linear gradients are the same bits with 1, 2 and 3 thr
         for (Tensor* t : {&x, &w, &b, &weight, &bias}) t->set_requires_grad(true);
         const Tensor y = linear(layer_norm(x, w, b), weight, bias);
         sum(y * test::random(y.shape(), 6)).backward();
-        std::vector<std::vector<float>> all;
+        std::vector<std::vector<float>> all{y.to_vector()};  // the bias inside gemm too
         for (Tensor* t : {&x, &w, &b, &weight, &bias}) all.push_back(t->grad().to_vector());
         return all;
     };

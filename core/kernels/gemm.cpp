@@ -126,9 +126,10 @@ void gemm_threaded(const GemmArgs& args, const MicroKernel& kernel) {
                     float block_beta = beta;
                     if (pc == 0 && args.bias != nullptr) {
                         // The block starts from beta * C + bias now, while it is about to be
-                        // used and stays in cache, rather than in a pass over all of C before.
-                        start_from_bias(mc, col_end - col_begin, args.beta,
-                                        args.bias + jc + col_begin, c_block, args.ldc);
+                        // used and stays in cache, rather than in a pass over all of C before;
+                        // the product is then added to it (beta 1).
+                        start_from_bias(mc, col_end - col_begin, beta, args.bias + jc + col_begin,
+                                        c_block, args.ldc);
                         block_beta = 1.0f;
                     }
                     if (a_in_place) {
@@ -145,11 +146,15 @@ void gemm_threaded(const GemmArgs& args, const MicroKernel& kernel) {
                 }
             };
             const int64_t a_panels = ceil_div(args.m, mr);
-            if (a_panels >= 2 * threads || b_panels < 2 * threads) {  // share the rows of C
+            if (threads == 1) {
+                compute(0, args.m, 0, nc);
+            } else if (a_panels >= 2 * threads || b_panels < 2 * threads) {  // share rows of C
                 // Guided sharing: each thread takes the next few MR-row panels from a shared
                 // counter (at most an MC block, fewer as the end nears) until none are left, so
                 // a thread slowed down for a while (an interrupt, the hypervisor) leaves work to
-                // the other instead of making it wait at the end.
+                // the other instead of making it wait at the end. The counter only hands out
+                // panel numbers, so relaxed atomics suffice: the packed B and C themselves are
+                // ordered by the start and the end of the parallel_for.
                 std::atomic<int64_t> next_panel{0};
                 split_over_threads(threads, threads, [&](int64_t, int64_t) {
                     for (int64_t first = next_panel.load(std::memory_order_relaxed);;) {

@@ -32,8 +32,9 @@ enum class Transpose : bool { No = false, Yes = true };
 /// Bias: when `bias` is not null, it points to n floats that are added to every row of C, as
 /// they are (not scaled): C = alpha * op(A) * op(B) + (beta * C + bias). This is a linear layer's
 /// y = x W^T + b in one call: the fast gemm starts each block of C from the bias just before it
-/// computes that block, while it is in cache, instead of a separate pass over all of C. Only
-/// gemm and gemm_reference take a bias; the steps of gemm_ladder.h throw ag::ValueError.
+/// computes that block, while it is in cache, instead of a separate pass over all of C. The
+/// bias must not overlap C. Only gemm and gemm_reference take a bias; the steps of
+/// gemm_ladder.h throw ag::ValueError.
 struct GemmArgs {
     Transpose transpose_a = Transpose::No;  ///< op(A) = A, or A^T
     Transpose transpose_b = Transpose::No;  ///< op(B) = B, or B^T

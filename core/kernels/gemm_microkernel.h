@@ -116,8 +116,9 @@ void check_gemm_args(const GemmArgs& args, const char* function, bool takes_bias
 /// C = beta * C on an m x n matrix; C is only written (set to 0) when beta == 0.
 void scale_by_beta(int64_t m, int64_t n, float beta, float* c, int64_t ldc);
 
-/// C = beta * C + bias on an m x n matrix, the n floats of `bias` added to every row; C is only
-/// written when beta == 0. Where gemm starts a block of C when GemmArgs::bias is set.
+/// C = beta * C + bias on an m x n matrix, the n floats of `bias` (which must not overlap C)
+/// added to every row; C is only written when beta == 0. Where gemm starts a block of C when
+/// GemmArgs::bias is set. Throws nothing.
 void start_from_bias(int64_t m, int64_t n, float beta, const float* bias, float* c, int64_t ldc);
 
 /// Packs rows [row, row + rows) and columns [col, col + depth) of op(A) into micro-panels of

@@ -89,9 +89,13 @@ void gemm_reference(const GemmArgs& args) {
             }
             float& c_ij = args.c[i * args.ldc + j];
             // With beta == 0, C may hold NaN: write it, never compute 0 * NaN.
-            const float start = args.beta == 0.0f ? 0.0f : args.beta * c_ij;
-            c_ij = args.bias == nullptr ? args.alpha * sum + start
-                                        : args.alpha * sum + (start + args.bias[j]);
+            if (args.bias == nullptr) {
+                c_ij = args.beta == 0.0f ? args.alpha * sum : args.alpha * sum + args.beta * c_ij;
+            } else {  // alpha op(A) op(B) + (beta C + bias), in the order gemm adds them
+                const float start =
+                    args.beta == 0.0f ? args.bias[j] : args.beta * c_ij + args.bias[j];
+                c_ij = args.alpha * sum + start;
+            }
         }
     }
 }

@@ -153,10 +153,16 @@ struct AroundDim {
 /// thread costs more than it saves.
 inline constexpr int64_t kElementwiseGrain = 1 << 15;
 
-/// Sums over rows, the backward of every op that broadcast a vector to each row (a bias, a
-/// layer norm's weight): returns the `width` floats sums[j] = the total of what add_row(r, sums)
-/// adds to sums[j] for every row r in [0, rows). add_row(r, partial) must only add row r's terms
-/// into partial[0, width) (and may write other memory of row r, such as a row of dx).
+/// Sums over rows, as in the backward of a bias or of a layer norm's weight (a vector that was
+/// added to, or multiplied into, every row): returns the `width` floats sums[j] = the total of
+/// what add_row(r, partial) adds to partial[j], over every row r in [0, rows).
+///
+/// `partial` is the running sum of one block of rows, not the final sums: add_row(r, partial)
+/// must only add row r's terms into partial[0, width), and may also write memory that belongs to
+/// row r alone (such as a row of dx). It is called from several threads at once, for different
+/// rows. `work_per_row` (about how many floats a row reads or writes, at least 1) only sizes the
+/// pieces handed to threads. Extra memory: ceil(rows / 64) * width floats. Throws what add_row
+/// throws (after every piece ended), or std::bad_alloc.
 ///
 /// Each thread reads whole rows, front to back. (Splitting the columns instead, each thread
 /// taking half of every row, reads memory with holes that the prefetchers follow badly: 2.6x
@@ -165,15 +171,14 @@ inline constexpr int64_t kElementwiseGrain = 1 << 15;
 /// rows are added in block order, so the result depends on the shape only, never on the number
 /// of threads.
 template <class AddRow>
-std::vector<float> sum_rows_in_blocks(int64_t rows, int64_t width, const AddRow& add_row) {
+std::vector<float> sum_rows_in_blocks(int64_t rows, int64_t width, int64_t work_per_row,
+                                      const AddRow& add_row) {
     constexpr int64_t kRowsPerBlock = 64;
     const int64_t blocks = (rows + kRowsPerBlock - 1) / kRowsPerBlock;
+    const int64_t block_work = kRowsPerBlock * std::max<int64_t>(work_per_row, 1);
     std::vector<float> partial(static_cast<size_t>(blocks * width), 0.0f);
     float* const partial_rows = partial.data();
-    // Pieces sized as if rows were at least 64 floats wide: a row costs that much work even when
-    // `width` is small (layer_norm's add_row also computes a row of dx).
-    const int64_t row_floats = std::max<int64_t>(width, 64);
-    const int64_t grain = std::max<int64_t>(1, kElementwiseGrain / (kRowsPerBlock * row_floats));
+    const int64_t grain = std::max<int64_t>(1, kElementwiseGrain / block_work);
     parallel_for(0, blocks, grain, [=, &add_row](int64_t first_block, int64_t end_block) {
         for (int64_t block = first_block; block < end_block; ++block) {
             float* const sums = partial_rows + block * width;

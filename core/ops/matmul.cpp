@@ -156,7 +156,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                          weight.shape().to_string() + " must be [" + std::to_string(out_features) +
                          "]");
     }
-    const int64_t rows = x.numel() / std::max<int64_t>(in, 1);  // every leading position
+    // Every leading position (counted from the shape: with in == 0, x has no elements but y
+    // still has rows, each set to the bias, or to zeros).
+    const int64_t rows = Shape(x.shape().sizes().first(x.rank() - 1)).numel();
     std::vector<int64_t> out_sizes = x.shape().to_vector();
     out_sizes.back() = out_features;
     Tensor y{Shape(out_sizes)};
@@ -216,8 +218,9 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                     const float* row = grad + r * out_features;
                     for (int64_t j = 0; j < out_features; ++j) sums[j] += row[j];
                 };
-                dbias = from_vector(detail::sum_rows_in_blocks(rows, out_features, add_row),
-                                    Shape{out_features});
+                dbias = from_vector(
+                    detail::sum_rows_in_blocks(rows, out_features, out_features, add_row),
+                    Shape{out_features});
             }
             return std::vector<Tensor>{dx, dweight, dbias};
         });

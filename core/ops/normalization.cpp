@@ -68,7 +68,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
             // a weight) and dbias = sum over rows of g (the d sums from bias_offset).
             const int64_t width = (weight.defined() ? d : 0) + (has_bias ? d : 0);
             const int64_t bias_offset = weight.defined() ? d : 0;
-            const auto dx_row = [=](int64_t r, float* sums) {
+            const auto backward_row = [=](int64_t r, float* sums) {
                 const float* gr = grad + r * d;
                 const float* hr = normalized + r * d;
                 float* dxr = dx_data + r * d;
@@ -90,7 +90,9 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
                     for (int64_t j = 0; j < d; ++j) sums[bias_offset + j] += gr[j];
                 }
             };
-            const std::vector<float> sums = detail::sum_rows_in_blocks(rows, width, dx_row);
+            // A row reads g and xhat and writes dx: about 3d floats.
+            const std::vector<float> sums =
+                detail::sum_rows_in_blocks(rows, width, 3 * d, backward_row);
             Tensor dweight, dbias;
             if (weight.defined()) {
                 dweight = from_vector(std::vector<float>(sums.begin(), sums.begin() + d), Shape{d});
