@@ -128,8 +128,8 @@ void gemm_threaded(const GemmArgs& args, const MicroKernel& kernel) {
                         // The block starts from beta * C + bias now, while it is about to be
                         // used and stays in cache, rather than in a pass over all of C before;
                         // the product is then added to it (beta 1).
-                        start_from_bias(mc, col_end - col_begin, beta, args.bias + jc + col_begin,
-                                        c_block, args.ldc);
+                        scale_by_beta(mc, col_end - col_begin, beta, c_block, args.ldc,
+                                      args.bias + jc + col_begin);
                         block_beta = 1.0f;
                     }
                     if (a_in_place) {
@@ -188,11 +188,7 @@ void gemm(const GemmArgs& args) {
     if (backend == GemmBackend::Reference) return gemm_reference(args);
     if (args.m == 0 || args.n == 0) return;
     if (args.k == 0 || args.alpha == 0.0f) {  // C = beta * C (+ bias); A and B are not read
-        if (args.bias != nullptr) {
-            start_from_bias(args.m, args.n, args.beta, args.bias, args.c, args.ldc);
-        } else {
-            scale_by_beta(args.m, args.n, args.beta, args.c, args.ldc);
-        }
+        scale_by_beta(args.m, args.n, args.beta, args.c, args.ldc, args.bias);
         return;
     }
 #if defined(__x86_64__)
@@ -200,7 +196,7 @@ void gemm(const GemmArgs& args) {
         args.m * args.n * args.k < kMaxUnpackedMultiplyAdds) {
         if (args.bias == nullptr) return avx512_gemm_unpacked(args);
         // Small: all of C is in cache anyway. Start it from the bias, then add the product.
-        start_from_bias(args.m, args.n, args.beta, args.bias, args.c, args.ldc);
+        scale_by_beta(args.m, args.n, args.beta, args.c, args.ldc, args.bias);
         GemmArgs product = args;
         product.beta = 1.0f;
         product.bias = nullptr;

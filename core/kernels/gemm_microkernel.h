@@ -113,13 +113,12 @@ const MicroKernel& neon_microkernel();
 /// bias when `takes_bias` is false (the ladder's steps do not add one).
 void check_gemm_args(const GemmArgs& args, const char* function, bool takes_bias = false);
 
-/// C = beta * C on an m x n matrix; C is only written (set to 0) when beta == 0.
-void scale_by_beta(int64_t m, int64_t n, float beta, float* c, int64_t ldc);
-
-/// C = beta * C + bias on an m x n matrix, the n floats of `bias` (which must not overlap C)
-/// added to every row; C is only written when beta == 0. Where gemm starts a block of C when
-/// GemmArgs::bias is set. Throws nothing.
-void start_from_bias(int64_t m, int64_t n, float beta, const float* bias, float* c, int64_t ldc);
+/// C = beta * C on an m x n matrix, plus the n floats of `bias` in every row when it is not null
+/// (it must not overlap C): where a product starts from. C is only written when beta == 0.
+/// gemm starts each block of C this way, just before computing it, when GemmArgs::bias is set.
+/// Throws nothing.
+void scale_by_beta(int64_t m, int64_t n, float beta, float* c, int64_t ldc,
+                   const float* bias = nullptr);
 
 /// Packs rows [row, row + rows) and columns [col, col + depth) of op(A) into micro-panels of
 /// MR = kernel.mr rows: packed[(i / MR) * MR * depth + p * MR + i % MR] = op(A)[row + i][col + p],

@@ -52,21 +52,13 @@ void check_gemm_args(const GemmArgs& args, const char* function, bool takes_bias
     check_pointer(function, "c", args.c, args.m, args.n);
 }
 
-void scale_by_beta(int64_t m, int64_t n, float beta, float* c, int64_t ldc) {
-    if (beta == 1.0f) return;
+void scale_by_beta(int64_t m, int64_t n, float beta, float* c, int64_t ldc, const float* bias) {
+    if (beta == 1.0f && bias == nullptr) return;
     for (int64_t i = 0; i < m; ++i) {
         float* c_row = c + i * ldc;
         for (int64_t j = 0; j < n; ++j) {
-            c_row[j] = beta == 0.0f ? 0.0f : beta * c_row[j];  // beta == 0: never read C
-        }
-    }
-}
-
-void start_from_bias(int64_t m, int64_t n, float beta, const float* bias, float* c, int64_t ldc) {
-    for (int64_t i = 0; i < m; ++i) {
-        float* c_row = c + i * ldc;
-        for (int64_t j = 0; j < n; ++j) {
-            c_row[j] = beta == 0.0f ? bias[j] : beta * c_row[j] + bias[j];  // beta == 0: no read
+            const float scaled = beta == 0.0f ? 0.0f : beta * c_row[j];  // beta == 0: never read C
+            c_row[j] = bias == nullptr ? scaled : (beta == 0.0f ? bias[j] : scaled + bias[j]);
         }
     }
 }
