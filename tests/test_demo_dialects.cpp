@@ -1,10 +1,10 @@
 // tests/test_demo_dialects.cpp — the dialects world of the pretrain_finetune demo
 // (demos/common/dialects.h): sentences follow their dialect's rules, and padding.
-#include <catch2/catch.hpp>
 #include <cstdlib>
 #include <set>
 #include <utility>
 
+#include "catch.h"
 #include "core/error.h"
 #include "demos/common/dialects.h"
 

@@ -3,16 +3,14 @@
 // Each error test checks the whole message, since the message is the feature. A fixture
 // registers the flags a demo would (steps, lr, out, quiet, seed); run() parses a command line
 // given as one vector of strings.
-#include <catch2/catch.hpp>
 #include <limits>
 #include <random>
 #include <stdexcept>
 
+#include "catch.h"
 #include "demos/common/flags.h"
 
 using namespace demo;
-using Catch::Matchers::Contains;
-using Catch::Matchers::StartsWith;
 
 namespace {
 

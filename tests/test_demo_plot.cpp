@@ -4,7 +4,6 @@
 // element (balanced tags, entities only where expected, see check_svg), hold no scripts and no
 // external URLs, and show the text it was given, escaped. How the pictures look was checked by
 // eye (rendered with headless Chromium); these tests keep what was checked from breaking.
-#include <catch2/catch.hpp>
 #include <cctype>
 #include <cerrno>
 #include <cmath>
@@ -14,10 +13,10 @@
 #include <random>
 #include <sstream>
 
+#include "catch.h"
 #include "demos/common/plot.h"
 
 using namespace demo;
-using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
 
 namespace {

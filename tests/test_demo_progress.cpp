@@ -3,18 +3,15 @@
 // Every test writes to a tmpfile() and reads it back, with a fake clock the test advances by
 // hand: the output is checked character for character, and nothing sleeps or depends on how
 // fast the machine is.
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstdio>
 #include <memory>
 #include <stdexcept>
 
+#include "catch.h"
 #include "demos/common/progress.h"
 
 using namespace demo;
-using Catch::Matchers::Contains;
-using Catch::Matchers::EndsWith;
-using Catch::Matchers::StartsWith;
 
 namespace {
 

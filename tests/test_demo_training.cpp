@@ -1,10 +1,10 @@
 // tests/test_demo_training.cpp — the demos' tasks, batching and training loop
 // (demos/common/tasks.h, batching.h, training.h).
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <filesystem>
 
+#include "catch.h"
 #include "core/error.h"
 #include "core/parallel.h"
 #include "demos/common/batching.h"
@@ -91,7 +91,7 @@ TEST_CASE("training rejects bad options and a missing checkpoint", "[demo][train
     const std::string missing =
         (std::filesystem::temp_directory_path() / "attograd-no-such-checkpoint").string();
     REQUIRE_THROWS_WITH(train(model, *task, {.checkpoint_path = missing, .resume = true}, stdout),
-                        Catch::Contains(missing));
+                        Contains(missing));
 }
 
 namespace {
@@ -160,7 +160,7 @@ TEST_CASE("a non-finite loss stops training by name and keeps the last checkpoin
     REQUIRE_THROWS_WITH(
         train(model, *task,
               {.steps = 4, .eval_every = 0, .eval_examples = 2, .checkpoint_path = path}, log),
-        Catch::Contains("the loss became nan at step 1") && Catch::Contains(path));
+        Contains("the loss became nan at step 1") && Contains(path));
     std::fclose(log);
     REQUIRE(std::filesystem::last_write_time(path) == before);
     std::filesystem::remove(path);

@@ -2,11 +2,11 @@
 // bad input with ag::Error (or a subclass) whose message names the function and the offending
 // shapes or values. Each row calls something with bad input and states the exception type and
 // a fragment of the message it must carry.
-#include <catch2/catch.hpp>
 #include <filesystem>
 #include <functional>
 #include <typeinfo>
 
+#include "catch.h"
 #include "core/kernels/gemm.h"
 #include "nn/attention.h"
 #include "nn/checkpoint.h"
@@ -395,7 +395,7 @@ void check(const std::vector<ErrorCase>& cases) {
             threw = true;
             INFO("message: " << e.what());
             CHECK(c.has_expected_type(&e));
-            CHECK_THAT(std::string(e.what()), Catch::Contains(c.fragment));
+            CHECK_THAT(std::string(e.what()), Contains(c.fragment));
         } catch (const std::exception& e) {
             threw = true;
             FAIL_CHECK("not an ag::Error: " << typeid(e).name() << ": " << e.what());

@@ -3,11 +3,11 @@
 // outputs and the gradients of q, k and v, over masks, shapes that are not multiples of the
 // block size, cross-attention, large logits and thread counts; then gradcheck and errors.
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "catch.h"
 #include "core/error.h"
 #include "core/kernels/gemm.h"
 #include "core/parallel.h"
@@ -425,11 +425,11 @@ TEST_CASE("fused_multi_head_attention equals split then fused_attention then mer
         {test::random({1, 3, 4}, 15), test::random({1, 3, 4}, 16), test::random({1, 3, 6}, 17)});
     REQUIRE_THROWS_WITH(
         fused_multi_head_attention(zeros({2, 3, 8}), zeros({2, 5, 8}), zeros({2, 5, 6}), 4),
-        Catch::StartsWith("fused_multi_head_attention: q [2,3,8], k [2,5,8], "
-                          "v [2,5,6], 4 heads"));
+        StartsWith("fused_multi_head_attention: q [2,3,8], k [2,5,8], "
+                   "v [2,5,6], 4 heads"));
     REQUIRE_THROWS_WITH(
         fused_multi_head_attention(zeros({2, 3, 8}), zeros({2, 5, 8}), zeros({2, 5, 8}), 2,
                                    zeros({4, 5})),
-        Catch::StartsWith(
+        StartsWith(
             "fused_multi_head_attention: mask [4,5] does not broadcast to the scores [2,2,3,5]"));
 }

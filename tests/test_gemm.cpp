@@ -5,7 +5,6 @@
 // |fast - reference| <= 4 * (k + 2) * epsilon * (|alpha| * sum_p |a_ip * b_pj| + |beta * c_ij|),
 // while a real bug (a missing or doubled term) is off by about sum / k or more.
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -14,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "catch.h"
 #include "core/error.h"
 #include "core/kernels/gemm.h"
 #include "core/kernels/gemm_ladder.h"
@@ -330,7 +330,7 @@ TEST_CASE("gemm: the ladder's steps refuse a bias instead of ignoring it", "[gem
         REQUIRE_THROWS_AS(step(operands.args), ag::ValueError);
     }
     REQUIRE_THROWS_WITH(ag::kernels::gemm_blocked(operands.args),
-                        Catch::StartsWith("gemm_blocked: no bias here"));
+                        StartsWith("gemm_blocked: no bias here"));
 }
 
 TEST_CASE("gemm: bit-identical results with 1, 2 and 3 threads", "[gemm][parallel]") {

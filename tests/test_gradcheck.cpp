@@ -1,7 +1,6 @@
 // tests/test_gradcheck.cpp — gradcheck itself (core/gradcheck.h): it must fail when a
 // backward is wrong, or every gradcheck row in this suite would prove nothing.
-#include <catch2/catch.hpp>
-
+#include "catch.h"
 #include "core/autograd.h"
 #include "test_helpers.h"
 
@@ -23,7 +22,7 @@ TEST_CASE("gradcheck catches a wrong backward and reports where", "[gradcheck]")
         gradcheck([](const Inputs& v) { return square_with_wrong_backward(v[0]); }, {x});
     REQUIRE_FALSE(bad.passed);
     REQUIRE(bad.max_abs_error > 0.5);
-    REQUIRE_THAT(bad.report, Catch::Contains("input 0 [3]"));
+    REQUIRE_THAT(bad.report, Contains("input 0 [3]"));
 
     const GradcheckResult good = gradcheck([](const Inputs& v) { return v[0] * v[0]; }, {x});
     REQUIRE(good.passed);

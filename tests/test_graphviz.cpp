@@ -1,6 +1,5 @@
 // tests/test_graphviz.cpp — to_dot (core/graphviz.h).
-#include <catch2/catch.hpp>
-
+#include "catch.h"
 #include "test_helpers.h"
 
 using namespace ag;
@@ -10,7 +9,7 @@ TEST_CASE("to_dot draws ops, named leaves and shapes", "[graphviz]") {
     const Tensor x = ones({4, 2});
     const Tensor loss = sum(tanh(matmul(x, w)));
     const std::string dot = to_dot(loss, {{"W", w}, {"x", x}});
-    REQUIRE_THAT(dot, Catch::StartsWith("digraph autograd {"));
+    REQUIRE_THAT(dot, StartsWith("digraph autograd {"));
     for (const char* part : {"label=\"matmul\"", "label=\"tanh\"", "label=\"sum\"",
                              "W\\n[2,3]\\nrequires_grad", "x\\n[4,2]", "label=\"[4,3]\""}) {
         INFO(part << " in\n" << dot);

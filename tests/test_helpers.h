@@ -1,11 +1,11 @@
 // tests/test_helpers.h — small helpers shared by the test files.
 #pragma once
 
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <string>
 #include <vector>
 
+#include "catch.h"
 #include "core/ops.h"
 
 namespace test {

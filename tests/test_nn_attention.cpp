@@ -1,8 +1,8 @@
 // tests/test_nn_attention.cpp — attention and masks (nn/attention.h): the properties the theory
 // promises.
-#include <catch2/catch.hpp>
 #include <cmath>
 
+#include "catch.h"
 #include "nn/attention.h"
 #include "test_helpers.h"
 
@@ -34,7 +34,7 @@ TEST_CASE("scaled_dot_product_attention is softmax(QK^T/sqrt(d))V", "[nn][attent
         matmul(softmax(matmul(q, transpose(k, 1, 2)) / 2.0f, -1), v);  // sqrt(4) = 2
     test::require_values(attention.output, expected.to_vector(), 1e-5f);
     REQUIRE_THROWS_WITH(scaled_dot_product_attention(q, test::random({2, 5, 3}), v),
-                        Catch::StartsWith("scaled_dot_product_attention: q [2,3,4], k [2,5,3]"));
+                        StartsWith("scaled_dot_product_attention: q [2,3,4], k [2,5,3]"));
     test::require_gradcheck(
         [](const Inputs& x) {
             return scaled_dot_product_attention(x[0], x[1], x[2], causal_mask(3)).output;
@@ -105,7 +105,7 @@ TEST_CASE("MultiHeadAttention: cross-attention shapes, errors, gradcheck", "[nn]
     const Tensor queries = test::random({2, 3, 8}), memory = test::random({2, 7, 8});
     REQUIRE(attention.forward(queries, memory).shape() == Shape{2, 3, 8});
     REQUIRE(attention.attention_weights().shape() == Shape{2, 4, 3, 7});
-    REQUIRE_THROWS_WITH(MultiHeadAttention(8, 3), Catch::Contains("3 heads do not divide"));
+    REQUIRE_THROWS_WITH(MultiHeadAttention(8, 3), Contains("3 heads do not divide"));
     REQUIRE_THROWS_AS(attention.forward(queries, test::random({3, 7, 8})), ShapeError);
     REQUIRE_THROWS_AS(attention.forward(queries, queries, ones({3, 4})), ShapeError);
     MultiHeadAttention small(4, 2);

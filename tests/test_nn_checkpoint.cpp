@@ -4,7 +4,6 @@
 // Most corruption tests build a file by hand with make_file(header, data), so each one changes
 // exactly one thing. To check by hand that Python reads our files, see
 // tests/reference/check_safetensors.py.
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -12,13 +11,13 @@
 #include <limits>
 #include <random>
 
+#include "catch.h"
 #include "core/random.h"
 #include "nn/checkpoint.h"
 #include "nn/json.h"
 
 using namespace ag;
 using namespace ag::nn;
-using Catch::Matchers::Contains;
 namespace fs = std::filesystem;
 
 namespace {

@@ -1,8 +1,8 @@
 // tests/test_nn_layers.cpp — Module, Linear, Embedding, LayerNorm, Dropout, FeedForward and
 // PositionalEncoding (nn/module.h, nn/layers.h, nn/positional_encoding.h).
-#include <catch2/catch.hpp>
 #include <cmath>
 
+#include "catch.h"
 #include "nn/layers.h"
 #include "nn/positional_encoding.h"
 #include "test_helpers.h"

@@ -1,12 +1,12 @@
 // tests/test_nn_pretraining.cpp — masked-token prediction, the decoder-only model, the
 // sequence classifier, and moving a pretrained body into it (nn/pretraining.h): partial
 // loading by name and freezing.
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <random>
 
+#include "catch.h"
 #include "core/ops.h"
 #include "nn/checkpoint.h"
 #include "nn/loss.h"

@@ -24,7 +24,6 @@
 // Run with -s to see, for each fixture, the worst error of its outputs, input gradients and
 // parameter gradients: ./attograd_tests "[reference]" -s
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cmath>
 #include <set>
 #include <sstream>
@@ -32,6 +31,7 @@
 #include <utility>
 #include <vector>
 
+#include "catch.h"
 #include "core/ops.h"
 #include "core/random.h"
 #include "nn/attention.h"

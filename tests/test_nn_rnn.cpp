@@ -1,7 +1,7 @@
 // tests/test_nn_rnn.cpp — GRUCell, AdditiveAttention and RnnSeq2Seq (nn/rnn.h).
-#include <catch2/catch.hpp>
 #include <cmath>
 
+#include "catch.h"
 #include "nn/attention.h"
 #include "nn/decoding.h"
 #include "nn/loss.h"

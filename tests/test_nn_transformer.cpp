@@ -1,8 +1,8 @@
 // tests/test_nn_transformer.cpp — encoder/decoder blocks, the Transformer, cross_entropy and
 // decoding (nn/transformer.h, nn/loss.h, nn/decoding.h).
-#include <catch2/catch.hpp>
 #include <cmath>
 
+#include "catch.h"
 #include "nn/decoding.h"
 #include "nn/loss.h"
 #include "nn/transformer.h"

@@ -1,7 +1,6 @@
 // tests/test_ops_matmul.cpp — matmul (core/ops/matmul.h): values against a naive loop,
 // batching and broadcasting, errors, gradchecks.
-#include <catch2/catch.hpp>
-
+#include "catch.h"
 #include "core/parallel.h"
 #include "test_helpers.h"
 #include "thread_count_guard.h"
@@ -77,7 +76,7 @@ TEST_CASE("matmul errors name both shapes", "[ops][matmul][errors]") {
                         "matmul: [2,3] x [4,5]: inner dimensions 3 and 4 differ");
     REQUIRE_THROWS_AS(matmul(ones({3}), ones({3, 2})), ShapeError);
     REQUIRE_THROWS_WITH(matmul(ones({2, 2, 3}), ones({3, 3, 4})),
-                        Catch::StartsWith("matmul: [2] and [3]: cannot broadcast"));
+                        StartsWith("matmul: [2] and [3]: cannot broadcast"));
 }
 
 TEST_CASE("matmul gradchecks, plain, batched and broadcast", "[ops][matmul][gradcheck]") {

@@ -1,8 +1,8 @@
 // tests/test_ops_pointwise.cpp — exp log sqrt pow tanh sigmoid relu gelu
 // (core/ops/pointwise.h): values against <cmath>, and gradchecks.
-#include <catch2/catch.hpp>
 #include <cmath>
 
+#include "catch.h"
 #include "test_helpers.h"
 
 using namespace ag;

@@ -1,7 +1,6 @@
 // tests/test_ops_shape.cpp — reshape, broadcast_to, permute, transpose, concat, slice, split
 // (core/ops/shape_ops.h).
-#include <catch2/catch.hpp>
-
+#include "catch.h"
 #include "test_helpers.h"
 
 using namespace ag;
@@ -60,7 +59,7 @@ TEST_CASE("concat, slice and split", "[ops][shape]") {
     REQUIRE(pieces.size() == 3);
     REQUIRE(pieces[2].shape() == Shape{2, 1});
     test::require_values(pieces[1], {2, 6, 5, 8});
-    REQUIRE_THROWS_WITH(concat({a, b}, 0), Catch::StartsWith("concat: [2,3] and [2,2]"));
+    REQUIRE_THROWS_WITH(concat({a, b}, 0), StartsWith("concat: [2,3] and [2,2]"));
     REQUIRE_THROWS_AS(concat({}, 0), ValueError);
     REQUIRE_THROWS_AS(split(joined, std::vector<int64_t>{2, 2}, 1), ShapeError);
     REQUIRE_THROWS_AS(split(joined, 0, 1), ValueError);

@@ -1,8 +1,8 @@
 // tests/test_ops_softmax.cpp — softmax and log_softmax (core/ops/softmax.h).
 #include <algorithm>
-#include <catch2/catch.hpp>
 #include <cmath>
 
+#include "catch.h"
 #include "core/ops/elementwise_loops.h"
 #include "test_helpers.h"
 

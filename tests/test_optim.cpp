@@ -1,8 +1,8 @@
 // tests/test_optim.cpp — optimizers, clipping and schedules (optim/): a few steps each against
 // values worked out by hand from the update formulas (and confirmed with torch.optim).
-#include <catch2/catch.hpp>
 #include <cmath>
 
+#include "catch.h"
 #include "optim/optimizer.h"
 #include "optim/schedule.h"
 #include "test_helpers.h"
@@ -129,13 +129,11 @@ TEST_CASE("optimizer state round-trips: stepping on from loaded state is bit-ide
     NamedTensors state = adam.state();
     REQUIRE(state.size() == 5);  // step, learning_rate, updates.w, exp_avg.w, exp_avg_sq.w
     state[3].second = zeros({4});
-    REQUIRE_THROWS_WITH(adam.load_state(state),
-                        Catch::Contains("'optimizer.exp_avg.w' has shape [4]"));
+    REQUIRE_THROWS_WITH(adam.load_state(state), Contains("'optimizer.exp_avg.w' has shape [4]"));
     NamedTensors incomplete = adam.state();
     incomplete.pop_back();
-    REQUIRE_THROWS_WITH(adam.load_state(incomplete),
-                        Catch::Contains("missing 'optimizer.exp_avg_sq.w'"));
+    REQUIRE_THROWS_WITH(adam.load_state(incomplete), Contains("missing 'optimizer.exp_avg_sq.w'"));
     NamedTensors extra = adam.state();
     extra.emplace_back("optimizer.other", zeros({1}));
-    REQUIRE_THROWS_WITH(adam.load_state(extra), Catch::Contains("unexpected 'optimizer.other'"));
+    REQUIRE_THROWS_WITH(adam.load_state(extra), Contains("unexpected 'optimizer.other'"));
 }

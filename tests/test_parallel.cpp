@@ -1,10 +1,10 @@
 // tests/test_parallel.cpp — ag::parallel_for: every index once, nesting, thread counts, errors.
 #include <atomic>
-#include <catch2/catch.hpp>
 #include <stdexcept>
 #include <thread>
 #include <vector>
 
+#include "catch.h"
 #include "core/error.h"
 #include "core/parallel.h"
 #include "thread_count_guard.h"

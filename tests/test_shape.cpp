@@ -1,6 +1,5 @@
 // tests/test_shape.cpp — Shape and the broadcasting rule (core/shape.h).
-#include <catch2/catch.hpp>
-
+#include "catch.h"
 #include "core/error.h"
 #include "core/shape.h"
 

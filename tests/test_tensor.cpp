@@ -1,7 +1,7 @@
 // tests/test_tensor.cpp — Tensor, its factories, IndexTensor and the random generator.
-#include <catch2/catch.hpp>
 #include <cmath>
 
+#include "catch.h"
 #include "core/allocator.h"
 #include "core/ops.h"
 #include "test_helpers.h"
@@ -33,9 +33,9 @@ TEST_CASE("factories reject bad arguments", "[tensor][errors]") {
 TEST_CASE("element access checks its index", "[tensor][errors]") {
     const Tensor t = zeros({2, 3});
     REQUIRE_THROWS_AS(t.at({2, 0}), IndexError);
-    REQUIRE_THROWS_WITH(t.at({0, 3}), Catch::Contains("index 3 out of range for dimension 1"));
+    REQUIRE_THROWS_WITH(t.at({0, 3}), Contains("index 3 out of range for dimension 1"));
     REQUIRE_THROWS_AS(t.at({0}), IndexError);
-    REQUIRE_THROWS_WITH(t.item(), Catch::Contains("item: tensor of shape [2,3]"));
+    REQUIRE_THROWS_WITH(t.item(), Contains("item: tensor of shape [2,3]"));
     REQUIRE_THROWS_AS(Tensor().shape(), Error);
 }
 
