@@ -8,11 +8,12 @@ FUZZ_SECONDS ?= 60
 CMAKE_ARGS ?=
 DEPS := scripts/install-deps.sh
 
-.PHONY: help demo test test-asan test-aarch64 bench bench-compare docs fuzz build clean format
+.PHONY: help demo test test-fresh test-asan test-aarch64 bench bench-compare docs fuzz build clean format
 
 help:
 	@echo "make demo       build and train the reverse demo, then draw what it learned"
 	@echo "make test       build and run the whole test suite (CTest + Catch2)"
+	@echo "make test-fresh the two commands above on fresh Debian 12 and 13 roots (root; debootstrap)"
 	@echo "make test-asan  the test suite under AddressSanitizer + UBSan (clang)"
 	@echo "make test-aarch64  the GEMM and thread-pool tests cross-compiled for ARM (NEON), run under qemu"
 	@echo "make bench      build and run the benchmarks (Google Benchmark)"
@@ -43,6 +44,10 @@ test:
 	cmake --build --preset release --parallel $(JOBS)
 	ctest --preset release --parallel $(JOBS)
 
+# The README's two commands on fresh Debian 12 and 13 roots (scripts/test-fresh.sh says more).
+test-fresh:
+	scripts/test-fresh.sh
+
 test-asan:
 	@$(DEPS) asan
 	cmake --preset asan $(CMAKE_ARGS)
@@ -58,6 +63,8 @@ AARCH64_SOURCES := core/parallel.cpp core/kernels/gemm_reference.cpp core/kernel
   tests/test_main.cpp tests/test_gemm.cpp tests/test_parallel.cpp
 test-aarch64:
 	@$(DEPS) aarch64
+	@test -e /usr/include/catch2/catch.hpp || { echo "test-aarch64 compiles Catch2 v2's single" \
+	  "header for ARM (Debian 12's catch2); this machine has Catch2 v3"; exit 1; }
 	mkdir -p build/aarch64
 	aarch64-linux-gnu-g++ -std=c++20 -O2 -Wall -Wextra -Wpedantic -static -pthread -I. \
 	  -idirafter /usr/include $(AARCH64_SOURCES) -o build/aarch64/test_gemm

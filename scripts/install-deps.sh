@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a make target needs and the machine lacks, then gets out of the way.
 #
-#   scripts/install-deps.sh build|test|asan|bench|docs|valgrind|aarch64
+#   scripts/install-deps.sh build|test|asan|bench|docs|valgrind|aarch64|fresh
 #
 # Debian/Ubuntu: apt-get (through sudo when not root). macOS: Homebrew. Anything already
 # present is left alone, so a second run installs nothing and prints nothing.
@@ -9,41 +9,48 @@ set -euo pipefail
 
 target="${1:-build}"
 
-# Debian package names for each target, as "command-or-file:package" pairs: the package is
-# installed when the command is missing from PATH (or the file, for a path, does not exist).
+# Debian packages for each target. An entry "command:package" is satisfied when the command
+# is on PATH (however it got there); a bare "package" when dpkg has it installed.
 build_needs=(cmake:cmake make:make c++:g++)
 case "$target" in
   build) needs=("${build_needs[@]}") ;;
-  test) needs=("${build_needs[@]}" /usr/include/catch2/catch.hpp:catch2) ;;
-  asan) needs=("${build_needs[@]}" /usr/include/catch2/catch.hpp:catch2 clang++:clang) ;;
-  bench) needs=("${build_needs[@]}" /usr/include/benchmark/benchmark.h:libbenchmark-dev
-                /usr/include/x86_64-linux-gnu/openblas-pthread/cblas.h:libopenblas-dev) ;;
-  docs) needs=("${build_needs[@]}" doxygen:doxygen dot:graphviz
-               /usr/share/javascript/mathjax/MathJax.js:libjs-mathjax) ;;
+  test) needs=("${build_needs[@]}" catch2) ;;
+  asan) needs=("${build_needs[@]}" catch2 clang++:clang) ;;
+  bench) needs=("${build_needs[@]}" libbenchmark-dev libopenblas-dev) ;;
+  docs) needs=("${build_needs[@]}" doxygen:doxygen dot:graphviz libjs-mathjax) ;;
   valgrind) needs=(valgrind:valgrind) ;;
-  aarch64) needs=(/usr/include/catch2/catch.hpp:catch2 aarch64-linux-gnu-g++:g++-aarch64-linux-gnu
-                  qemu-aarch64:qemu-user) ;;
-  *) echo "install-deps.sh: unknown target '$target' (build|test|asan|bench|docs|valgrind|aarch64)" >&2
+  aarch64) needs=(catch2 aarch64-linux-gnu-g++:g++-aarch64-linux-gnu qemu-aarch64:qemu-user) ;;
+  fresh) needs=(debootstrap:debootstrap) ;;
+  *) echo "install-deps.sh: unknown target '$target'" \
+          "(build|test|asan|bench|docs|valgrind|aarch64|fresh)" >&2
      exit 2 ;;
 esac
 
 if [[ "$(uname -s)" == Darwin ]]; then
-  # Homebrew names; Catch2 there is v3, which tests/ does not support yet.
+  # Homebrew names (its Catch2 is v3, which tests/catch.h supports). Apple's clang has no
+  # OpenMP; attograd's threads are its own, so none is needed.
   command -v brew >/dev/null || { echo "install-deps.sh: install Homebrew first" >&2; exit 1; }
-  for formula in cmake catch2 google-benchmark doxygen graphviz; do
+  case "$target" in
+    build) formulas=(cmake) ;;
+    test|asan) formulas=(cmake catch2) ;;
+    bench) formulas=(cmake google-benchmark openblas) ;;
+    docs) formulas=(cmake doxygen graphviz) ;;
+    *) echo "install-deps.sh: '$target' is for Debian/Ubuntu only" >&2; exit 1 ;;
+  esac
+  for formula in "${formulas[@]}"; do
     brew list "$formula" >/dev/null 2>&1 || brew install "$formula"
   done
   exit 0
 fi
 
 missing=()
-for pair in "${needs[@]}"; do
-  what="${pair%%:*}" package="${pair##*:}"
-  if [[ "$what" == /* ]]; then [[ -e "$what" ]] && continue
-  else command -v "$what" >/dev/null 2>&1 && continue; fi
-  # OpenBLAS's header lives in an architecture-specific folder: ask dpkg instead.
-  if [[ "$package" == libopenblas-dev ]] && dpkg -s libopenblas-dev >/dev/null 2>&1; then continue; fi
-  missing+=("$package")
+for entry in "${needs[@]}"; do
+  if [[ "$entry" == *:* ]]; then
+    command -v "${entry%%:*}" >/dev/null 2>&1 || missing+=("${entry##*:}")
+  else
+    [[ "$(dpkg-query -W -f='${Status}' "$entry" 2>/dev/null)" == "install ok installed" ]] ||
+      missing+=("$entry")
+  fi
 done
 # A sanitizer build also needs clang's runtime libraries; probe by linking a tiny program.
 if [[ "$target" == asan ]] && command -v clang++ >/dev/null 2>&1; then
