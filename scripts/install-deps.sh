@@ -15,7 +15,7 @@ build_needs=(cmake:cmake make:make c++:g++)
 case "$target" in
   build) needs=("${build_needs[@]}") ;;
   test) needs=("${build_needs[@]}" catch2) ;;
-  asan) needs=("${build_needs[@]}" catch2 clang++:clang) ;;
+  asan) needs=("${build_needs[@]}" catch2 clang++:clang libclang-rt-dev) ;;  # rt: the sanitizers
   bench) needs=("${build_needs[@]}" libbenchmark-dev libopenblas-dev) ;;
   docs) needs=("${build_needs[@]}" doxygen:doxygen dot:graphviz libjs-mathjax) ;;
   valgrind) needs=(valgrind:valgrind) ;;
@@ -52,14 +52,6 @@ for entry in "${needs[@]}"; do
       missing+=("$entry")
   fi
 done
-# A sanitizer build also needs clang's runtime libraries; probe by linking a tiny program.
-if [[ "$target" == asan ]] && command -v clang++ >/dev/null 2>&1; then
-  probe=$(mktemp -d)
-  echo 'int main() { return 0; }' > "$probe/probe.cpp"
-  clang++ -fsanitize=address,undefined "$probe/probe.cpp" -o "$probe/probe" 2>/dev/null ||
-    missing+=(libclang-rt-dev)
-  rm -rf "$probe"
-fi
 [[ ${#missing[@]} -eq 0 ]] && exit 0
 
 command -v apt-get >/dev/null || {

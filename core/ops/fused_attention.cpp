@@ -472,6 +472,9 @@ bool broadcasts_to(const Shape& from, const Shape& to) {
 /// `shape` with its last dimension replaced by `last`.
 Shape with_last(const Shape& shape, int64_t last) {
     std::vector<int64_t> sizes = shape.to_vector();
+    // The callers pass ranks of at least 2; saying so also tells the compiler (GCC 14's
+    // -Warray-bounds cannot see it) that back() is never called on an empty vector.
+    if (sizes.empty()) throw ShapeError("fused_attention: a scalar has no last dimension");
     sizes.back() = last;
     return Shape(sizes);
 }
