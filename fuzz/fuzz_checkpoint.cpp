@@ -39,7 +39,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::fwrite(data, 1, size, file);
     std::fclose(file);
     try {
-        (void)ag::nn::read_safetensors(scratch_path());
+        (void)ag::io::read_safetensors(scratch_path());
+    } catch (const ag::Error&) {
+    }
+    try {
+        (void)ag::io::read_safetensors(scratch_path(), {.from_elsewhere = true});
     } catch (const ag::Error&) {
     }
     try {

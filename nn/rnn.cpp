@@ -4,6 +4,7 @@
 #include "core/error.h"
 #include "core/ops.h"
 #include "nn/attention.h"
+#include "nn/config_metadata.h"
 
 namespace ag::nn {
 
@@ -172,6 +173,10 @@ Tensor RnnSeq2Seq::forward(const IndexTensor& source, const IndexTensor& target_
     }
     attention_weights_ = concat(weights, 1);
     return concat(logits, 1);  // [B, T, V]
+}
+
+std::map<std::string, std::string> RnnSeq2Seq::config_metadata() const {
+    return nn::config_metadata(config_);
 }
 
 }  // namespace ag::nn

@@ -97,6 +97,7 @@ public:
     Tensor forward(const IndexTensor& source, const IndexTensor& target_input) override;
     std::unique_ptr<DecoderState> start_decoding(const IndexTensor& source) override;
     Tensor decode_step(DecoderState& state, const IndexTensor& tokens) override;
+    std::map<std::string, std::string> config_metadata() const override;
     /// The attention weights of the last forward(), [B, T, S] (detached), for heatmaps.
     const Tensor& attention_weights() const { return attention_weights_; }
 

@@ -9,7 +9,9 @@
 // with forward(); decoding feeds back its own guesses one step at a time with decode_step().
 #pragma once
 
+#include <map>
 #include <memory>
+#include <string>
 
 #include "core/index_tensor.h"
 #include "core/tensor.h"
@@ -37,6 +39,9 @@ public:
     /// Feeds the latest token of each sequence, tokens [B], and returns the logits [B, V] of
     /// the next one, advancing `state` by one position.
     virtual Tensor decode_step(DecoderState& state, const IndexTensor& tokens) = 0;
+    /// The model's configuration as "config.*" checkpoint metadata (nn/config_metadata.h),
+    /// so a checkpoint says which model it holds.
+    virtual std::map<std::string, std::string> config_metadata() const = 0;
 };
 
 }  // namespace ag::nn

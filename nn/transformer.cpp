@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 #include "core/ops.h"
+#include "nn/config_metadata.h"
 
 namespace ag::nn {
 
@@ -249,6 +250,10 @@ Tensor Transformer::decode_step(DecoderState& base_state, const IndexTensor& tok
                                           state.memory, Tensor(), state.memory_mask, &state.caches);
     ++state.position;
     return reshape(output.forward(hidden), {batch, config_.target_vocabulary});
+}
+
+std::map<std::string, std::string> Transformer::config_metadata() const {
+    return nn::config_metadata(config_);
 }
 
 }  // namespace ag::nn

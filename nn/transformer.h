@@ -130,6 +130,7 @@ public:
     Tensor forward(const IndexTensor& source, const IndexTensor& target_input) override;
     std::unique_ptr<DecoderState> start_decoding(const IndexTensor& source) override;
     Tensor decode_step(DecoderState& state, const IndexTensor& tokens) override;
+    std::map<std::string, std::string> config_metadata() const override;
 
     /// The sizes and choices the model was built with.
     const TransformerConfig& config() const { return config_; }

@@ -14,6 +14,23 @@ namespace {
 void require(bool condition, const std::string& message) {
     if (!condition) throw ValueError(message);
 }
+
+const Tensor* find(const NamedTensors& tensors, const std::string& name) {
+    for (const auto& [key, value] : tensors) {
+        if (key == name) return &value;
+    }
+    return nullptr;
+}
+
+// A count saved as a float: a whole number from 0 to 2^24, the largest run of integers a
+// float holds exactly (a NaN or 1e30 here would be undefined behaviour once cast).
+void require_count(const Tensor& value, const std::string& name) {
+    const float count = value.item();
+    require(
+        std::isfinite(count) && count >= 0.0f && count <= 16777216.0f && count == std::floor(count),
+        "Optimizer::load_state: '" + name + "' is " + std::to_string(count) +
+            ", not a whole number in [0, 2^24]");
+}
 }  // namespace
 
 Optimizer::Optimizer(NamedTensors parameters, float learning_rate)
@@ -21,6 +38,17 @@ Optimizer::Optimizer(NamedTensors parameters, float learning_rate)
       buffers_(parameters_.size()),
       updates_(parameters_.size(), 0) {
     set_learning_rate(learning_rate);
+    for (size_t i = 0; i < parameters_.size(); ++i) {
+        const auto& [name, p] = parameters_[i];
+        require(p.defined(), "Optimizer: parameter '" + name + "' is undefined");
+        for (size_t j = 0; j < i; ++j) {
+            require(parameters_[j].first != name,
+                    "Optimizer: parameter name '" + name + "' appears twice");
+            require(parameters_[j].second.impl() != p.impl(),
+                    "Optimizer: parameters '" + parameters_[j].first + "' and '" + name +
+                        "' are the same tensor (it would be updated twice per step)");
+        }
+    }
 }
 
 void Optimizer::set_learning_rate(float learning_rate) {
@@ -67,17 +95,10 @@ NamedTensors Optimizer::state() const {
     return state;
 }
 
-void Optimizer::load_state(const NamedTensors& state) {
-    auto find = [&state](const std::string& name) -> const Tensor* {
-        for (const auto& [key, value] : state) {
-            if (key == name) return &value;
-        }
-        return nullptr;
-    };
-    // Check everything before changing anything.
+void Optimizer::check_state(const NamedTensors& state) const {
     const NamedTensors expected = this->state();
     for (const auto& [name, tensor] : expected) {
-        const Tensor* found = find(name);
+        const Tensor* found = find(state, name);
         require(found != nullptr, "Optimizer::load_state: missing '" + name + "'");
         require(found->shape() == tensor.shape(), "Optimizer::load_state: '" + name +
                                                       "' has shape " + found->shape().to_string() +
@@ -88,17 +109,34 @@ void Optimizer::load_state(const NamedTensors& state) {
         const bool known = std::any_of(expected.begin(), expected.end(),
                                        [&](const auto& other) { return other.first == name; });
         require(known, "Optimizer::load_state: unexpected '" + name + "'");
+        const float* values = entry.second.data();
+        for (int64_t i = 0; i < entry.second.numel(); ++i) {
+            require(std::isfinite(values[i]), "Optimizer::load_state: '" + name + "' holds " +
+                                                  std::to_string(values[i]) + " at element " +
+                                                  std::to_string(i));
+        }
     }
-    step_count_ = static_cast<int64_t>(find("optimizer.step")->item());
-    set_learning_rate(find("optimizer.learning_rate")->item());
+    require_count(*find(state, "optimizer.step"), "optimizer.step");
+    for (const auto& [name, p] : parameters_) {
+        require_count(*find(state, "optimizer.updates." + name), "optimizer.updates." + name);
+    }
+    const float rate = find(state, "optimizer.learning_rate")->item();
+    require(rate >= 0.0f, "Optimizer::load_state: 'optimizer.learning_rate' is " +
+                              std::to_string(rate) + ", not a finite number >= 0");
+}
+
+void Optimizer::load_state(const NamedTensors& state) {
+    check_state(state);  // everything before changing anything
+    step_count_ = static_cast<int64_t>(find(state, "optimizer.step")->item());
+    set_learning_rate(find(state, "optimizer.learning_rate")->item());
     const std::vector<std::string> names = buffer_names();
     for (size_t i = 0; i < parameters_.size(); ++i) {
         updates_[i] =
-            static_cast<int64_t>(find("optimizer.updates." + parameters_[i].first)->item());
+            static_cast<int64_t>(find(state, "optimizer.updates." + parameters_[i].first)->item());
         buffers_[i].clear();
         for (const std::string& buffer : names) {
             buffers_[i].push_back(
-                find("optimizer." + buffer + "." + parameters_[i].first)->clone());
+                find(state, "optimizer." + buffer + "." + parameters_[i].first)->clone());
         }
     }
 }

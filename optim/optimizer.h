@@ -19,18 +19,22 @@
 #include <vector>
 
 #include "core/tensor.h"
-#include "nn/module.h"
 
 namespace ag::optim {
 
-/// Named parameters, as nn::Module::named_parameters() returns them.
+/// Named tensors: the parameters an optimizer takes (as nn::Module::named_parameters() returns
+/// them), and the state it saves.
 using NamedTensors = std::vector<std::pair<std::string, Tensor>>;
+
+/// Every name in Optimizer::state() starts with this.
+inline constexpr const char* kStatePrefix = "optimizer.";
 
 /// The base of every optimizer: parameters, a learning rate, a step count and named state.
 class Optimizer {
 public:
     /// Optimizes `parameters` (names are used for the saved state). Throws ValueError if the
-    /// learning rate is negative or not finite.
+    /// learning rate is negative or not finite, a parameter is undefined, or a name or a
+    /// tensor appears twice (it would be updated twice per step).
     Optimizer(NamedTensors parameters, float learning_rate);
     virtual ~Optimizer() = default;
 
@@ -54,8 +58,12 @@ public:
     /// received ("optimizer.updates.<parameter name>") and its buffers
     /// ("optimizer.<buffer>.<parameter name>").
     NamedTensors state() const;
-    /// Restores state() output. Checks every name and shape first and changes nothing on a
-    /// mismatch. Throws ValueError naming the missing, unexpected or mis-shaped entry.
+    /// Throws ValueError naming the first entry of `state` that load_state() would refuse: a
+    /// missing, unexpected or mis-shaped entry, a step or update count that is not a whole
+    /// number in [0, 2^24] (float holds every integer up to there exactly), a learning rate
+    /// that is negative or not finite, or a buffer with a NaN or infinity. Changes nothing.
+    void check_state(const NamedTensors& state) const;
+    /// Restores state() output, after check_state(): on any error nothing has changed.
     void load_state(const NamedTensors& state);
 
 protected:

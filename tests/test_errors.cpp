@@ -2,6 +2,7 @@
 // bad input with ag::Error (or a subclass) whose message names the function and the offending
 // shapes or values. Each row calls something with bad input and states the exception type and
 // a fragment of the message it must carry.
+#include <cmath>
 #include <filesystem>
 #include <functional>
 #include <typeinfo>
@@ -339,14 +340,14 @@ std::vector<ErrorCase> nn_cases() {
                 (void)nn::beam_search(model, IndexTensor({3}, {1, 1}), 1, 2, 4, 0);
             },
             "beam_search: beam_width must be at least 1"),
-        expect<nn::CheckpointError>(
+        expect<io::CheckpointError>(
             "load_checkpoint, missing file",
             [] {
                 nn::Linear layer(2, 2);
                 nn::load_checkpoint(layer, "/nonexistent/attograd/model.safetensors");
             },
             "/nonexistent/attograd/model.safetensors"),
-        expect<nn::CheckpointError>(
+        expect<io::CheckpointError>(
             "load_checkpoint, shape mismatch",
             [] {
                 const std::string path =
@@ -381,6 +382,41 @@ std::vector<ErrorCase> optim_cases() {
                 adam.load_state({});
             },
             "Optimizer::load_state: missing 'optimizer.step'"),
+        expect<ValueError>(
+            "Optimizer, a parameter twice by name",
+            [] {
+                Tensor p = zeros({2}, true);
+                optim::Adam adam({{"p", p}, {"p", p}}, 0.1f);
+            },
+            "Optimizer: parameter name 'p' appears twice"),
+        expect<ValueError>(
+            "Optimizer, one tensor under two names",
+            [] {
+                Tensor p = zeros({2}, true);
+                optim::Adam adam({{"p", p}, {"q", p}}, 0.1f);
+            },
+            "Optimizer: parameters 'p' and 'q' are the same tensor"),
+        expect<ValueError>(
+            "Optimizer::load_state, a step that is not a whole number",
+            [] {
+                Tensor p = zeros({2}, true);
+                optim::Adam adam({{"p", p}});
+                optim::NamedTensors state = adam.state();
+                state[0].second = scalar(1e30f);
+                adam.load_state(state);
+            },
+            "Optimizer::load_state: 'optimizer.step' is 1000000015047466219876688855040.000000, "
+            "not a whole number in [0, 2^24]"),
+        expect<ValueError>(
+            "Optimizer::load_state, a step of 2.5",
+            [] {
+                Tensor p = zeros({2}, true);
+                optim::Adam adam({{"p", p}});
+                optim::NamedTensors state = adam.state();
+                state[0].second = scalar(2.5f);
+                adam.load_state(state);
+            },
+            "'optimizer.step' is 2.500000, not a whole number"),
     };
 }
 

@@ -77,8 +77,9 @@ class Reference {
 public:
     explicit Reference(const std::string& name)
         : name_(name),
-          file_(read_safetensors(std::string(ATTOGRAD_REFERENCE_DIR) + "/" + name +
-                                 ".safetensors")) {}
+          file_(io::read_safetensors(
+              std::string(ATTOGRAD_REFERENCE_DIR) + "/" + name + ".safetensors",
+              {.from_elsewhere = true})) {}  // written by PyTorch
 
     /// The float input `name`, as a fresh leaf; it requires grad if the fixture has its
     /// gradient ("grad_input.<name>"), and check() will compare that gradient.
@@ -226,7 +227,7 @@ private:
     }
 
     std::string name_;
-    SafetensorsFile file_;
+    io::SafetensorsFile file_;
     std::vector<std::pair<std::string, Tensor>> inputs_;
     std::set<std::string> compared_;
     std::vector<std::string> failures_;

@@ -20,6 +20,8 @@
 #include <memory>
 #include <stdexcept>
 
+#include "io/file.h"
+
 namespace demo {
 
 namespace {
@@ -606,22 +608,7 @@ std::string xml_escape(const std::string& text) {
 }
 
 void write_text_file(const std::string& path, const std::string& text) {
-    const std::string temp_path = path + ".tmp";
-    const auto fail = [&](const std::string& what, const std::string& reason) {
-        std::remove(temp_path.c_str());
-        throw std::runtime_error("write_text_file: " + path + ": " + what + ": " + reason);
-    };
-    std::FILE* file = std::fopen(temp_path.c_str(), "wb");
-    if (file == nullptr) fail("cannot create " + temp_path, std::strerror(errno));
-    const bool written = std::fwrite(text.data(), 1, text.size(), file) == text.size();
-    const int write_error = errno;
-    const bool closed = std::fclose(file) == 0;  // flushes: a full disk may only show here
-    if (!written) fail("cannot write " + temp_path, std::strerror(write_error));
-    if (!closed) fail("cannot write " + temp_path, std::strerror(errno));
-    // std::filesystem::rename replaces an existing file atomically on POSIX and Windows alike.
-    std::error_code error;
-    std::filesystem::rename(temp_path, path, error);
-    if (error) fail("cannot rename " + temp_path + " to it", error.message());
+    ag::io::write_file_atomically(path, {{text.data(), text.size()}}, "write_text_file");
 }
 
 }  // namespace demo

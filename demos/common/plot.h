@@ -71,9 +71,10 @@ std::string heatmaps_svg(const std::string& title, const std::vector<Heatmap>& m
 /// U+FFFD.
 std::string xml_escape(const std::string& text);
 
-/// Writes `text` to `path` atomically: to "<path>.tmp" first, then renamed over `path`, so a
-/// reader never sees half a file. Throws std::runtime_error naming the path and the reason
-/// (strerror) on failure.
+/// Writes `text` to `path` atomically, through io::write_file_atomically (io/file.h): a reader
+/// never sees half a file, and nothing but `path` is written. Throws ag::io::FileError (a
+/// std::runtime_error) naming the path and the reason (strerror) on failure, or when `path`
+/// is a symbolic link or a special file.
 void write_text_file(const std::string& path, const std::string& text);
 
 }  // namespace demo

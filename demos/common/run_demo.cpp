@@ -8,8 +8,10 @@
 #include "core/parallel.h"
 #include "demos/common/figures.h"
 #include "demos/common/flags.h"
+#include "demos/common/interrupt.h"
 #include "demos/common/tasks.h"
 #include "demos/common/training.h"
+#include "io/file.h"
 #include "nn/decoding.h"
 #include "nn/transformer.h"
 
@@ -113,6 +115,10 @@ int run_transformer_demo(int argc, const char* const* argv, const DemoSpec& spec
     }
 
     try {
+        // The output folder, before anything else: created, and locked for as long as this
+        // run lives (a second run on it is refused, naming this one's process id).
+        const ag::io::DirectoryLock lock(s.out);
+
         // 2. The task and the model.
         ag::set_num_threads(static_cast<int>(s.threads));
         const std::unique_ptr<Task> task = make_task(spec, s);
@@ -156,6 +162,14 @@ int run_transformer_demo(int argc, const char* const* argv, const DemoSpec& spec
                                 .stop_after = s.stop_after,
                                 .seed = static_cast<uint64_t>(s.seed)};
         const TrainingResult result = train(model, *task, options, stdout);
+        if (result.interrupted_by != 0) {
+            std::printf(
+                "\ninterrupted by %s after step %lld; the checkpoint is %s\n"
+                "to continue: run the same command with --resume\n",
+                InterruptGuard::name(result.interrupted_by), static_cast<long long>(result.steps),
+                options.checkpoint_path.c_str());
+            return 128 + result.interrupted_by;
+        }
 
         // 4. What it learned: samples, pictures, the result line.
         const std::vector<Example> held_out =

@@ -25,7 +25,8 @@ struct DemoSpec {
 
 /// Runs the demo described by `spec` with the command-line arguments. Returns the process exit
 /// code: 0 on success, 2 for a bad flag or value (with a message on stderr), 1 for an error
-/// while training (with a message on stderr).
+/// while training (with a message on stderr; also when --out is in use by another run), and
+/// 128 + the signal number (130 for SIGINT) when a signal stopped training after a checkpoint.
 int run_transformer_demo(int argc, const char* const* argv, const DemoSpec& spec);
 
 }  // namespace demo

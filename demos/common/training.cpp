@@ -4,13 +4,14 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
-#include <sstream>
 
 #include "core/error.h"
 #include "core/ops.h"
 #include "demos/common/batching.h"
+#include "demos/common/interrupt.h"
 #include "demos/common/progress.h"
-#include "nn/checkpoint.h"
+#include "demos/common/training_state.h"
+#include "io/file.h"
 #include "nn/decoding.h"
 #include "nn/loss.h"
 #include "optim/optimizer.h"
@@ -32,40 +33,6 @@ constexpr uint64_t kBatchPurpose = 1, kDropoutPurpose = 2, kHeldOutPurpose = 3;
 
 double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-// The loss history travels in the checkpoint's metadata as "step:loss,step:loss,...".
-std::string encode_losses(const std::vector<std::pair<int64_t, double>>& losses) {
-    std::ostringstream text;
-    text.precision(9);
-    for (size_t i = 0; i < losses.size(); ++i) {
-        text << (i ? "," : "") << losses[i].first << ":" << losses[i].second;
-    }
-    return text.str();
-}
-
-std::vector<std::pair<int64_t, double>> decode_losses(const std::string& text) {
-    std::vector<std::pair<int64_t, double>> losses;
-    std::istringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-        const size_t colon = item.find(':');
-        if (colon == std::string::npos) continue;
-        losses.emplace_back(std::stoll(item.substr(0, colon)), std::stod(item.substr(colon + 1)));
-    }
-    return losses;
-}
-
-void save(const std::string& path, const ag::nn::Seq2SeqModel& model,
-          const ag::optim::Optimizer& optimizer, const Task& task, int64_t step,
-          const std::vector<std::pair<int64_t, double>>& losses) {
-    std::filesystem::path parent = std::filesystem::path(path).parent_path();
-    if (!parent.empty()) std::filesystem::create_directories(parent);
-    std::vector<std::pair<std::string, ag::Tensor>> tensors = model.named_parameters();
-    for (auto& entry : optimizer.state()) tensors.push_back(entry);
-    ag::nn::save_safetensors(
-        path, tensors,
-        {{"task", task.name()}, {"step", std::to_string(step)}, {"losses", encode_losses(losses)}});
 }
 
 void check(const TrainingOptions& o) {
@@ -128,21 +95,30 @@ TrainingResult train(ag::nn::Seq2SeqModel& model, const Task& task, const Traini
 
     TrainingResult result;
     int64_t start = 0;
-    if (options.resume) {
-        const ag::nn::SafetensorsFile file = ag::nn::read_safetensors(options.checkpoint_path);
-        ag::optim::NamedTensors state;
-        for (const auto& entry : file.tensors) {
-            if (entry.first.rfind("optimizer.", 0) == 0) state.push_back(entry);
+    if (!options.checkpoint_path.empty()) {  // before any training, not at the first save
+        const std::filesystem::path folder =
+            std::filesystem::path(options.checkpoint_path).parent_path();
+        if (!folder.empty() && !std::filesystem::is_directory(folder)) {
+            throw ag::io::FileError("train: " + options.checkpoint_path + ": the folder " +
+                                    folder.string() + " does not exist");
         }
-        ag::nn::load_checkpoint(model, options.checkpoint_path);
-        optimizer.load_state(state);
-        start = optimizer.step_count();
-        const auto losses = file.metadata.find("losses");
-        if (losses != file.metadata.end()) result.losses = decode_losses(losses->second);
+        ag::io::require_regular_or_absent("train", options.checkpoint_path);
+    }
+    TrainingState saved{task.name(), 0, {}, model.config_metadata()};
+    if (options.resume) {
+        saved = load_training_state(options.checkpoint_path, model, optimizer, saved);
+        start = saved.step;
+        result.losses = saved.losses;
         std::fprintf(out, "resumed from %s at step %lld\n", options.checkpoint_path.c_str(),
                      static_cast<long long>(start));
     }
+    const auto save = [&](int64_t step) {
+        saved.step = step;
+        saved.losses = result.losses;
+        save_training_state(options.checkpoint_path, model, optimizer, saved);
+    };
 
+    const InterruptGuard interrupts;  // Ctrl-C: finish the step, save, return
     const auto began = std::chrono::steady_clock::now();
     int64_t trained_tokens = 0;
     Progress progress(std::max<int64_t>(1, options.steps - start), out, Progress::is_terminal(out));
@@ -203,19 +179,23 @@ TrainingResult train(ag::nn::Seq2SeqModel& model, const Task& task, const Traini
         }
         const bool checkpoint_due =
             options.checkpoint_every > 0 && step % options.checkpoint_every == 0;
-        const bool interrupted = step == options.stop_after;
+        result.interrupted_by = InterruptGuard::received();
+        const bool interrupted = step == options.stop_after || result.interrupted_by != 0;
         if (!options.checkpoint_path.empty() && (checkpoint_due || last || interrupted)) {
-            save(options.checkpoint_path, model, optimizer, task, step, result.losses);
+            save(step);
         }
         if (interrupted) {
-            progress.message("stopping after step " + std::to_string(step) + " (--stop-after)");
+            progress.message("stopping after step " + std::to_string(step) + " (" +
+                             (result.interrupted_by ? InterruptGuard::name(result.interrupted_by)
+                                                    : "--stop-after") +
+                             ")");
             break;
         }
     }
     progress.finish();
     if (step == start) result.final_evaluation = evaluate(model, task, held_out);  // nothing to do
     if (!options.checkpoint_path.empty() && result.step_reached_stop_at == step) {
-        save(options.checkpoint_path, model, optimizer, task, step, result.losses);
+        save(step);
     }
     result.steps = step;
     result.seconds = seconds_since(began);

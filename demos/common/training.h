@@ -55,6 +55,9 @@ struct TrainingResult {
     std::vector<std::pair<int64_t, Evaluation>> evaluations;
     int64_t step_reached_stop_at = -1;    ///< first step whose evaluation reached stop_at
     double seconds_reached_stop_at = -1;  ///< and the wall time then
+    /// The signal (SIGINT, SIGTERM, SIGHUP) that stopped the run at the end of a step, after
+    /// saving its checkpoint (demos/common/interrupt.h); 0 if none did.
+    int interrupted_by = 0;
 };
 
 /// Greedy-decodes `examples` in batches and scores them against their targets.
@@ -63,9 +66,13 @@ Evaluation evaluate(ag::nn::Seq2SeqModel& model, const Task& task,
                     const std::vector<Example>& examples, int64_t batch_size = 256);
 
 /// Trains `model` on `task` as described at the top of this file, reporting progress on `out`
-/// (a bar on a terminal, periodic lines otherwise). Throws ag::Error if the loss becomes
-/// non-finite (naming the step; the last checkpoint is kept) or a checkpoint cannot be read or
-/// written, ag::ValueError for bad options.
+/// (a bar on a terminal, periodic lines otherwise). SIGINT, SIGTERM and SIGHUP stop it at the
+/// end of the current step, after a checkpoint (TrainingResult::interrupted_by).
+/// Throws ag::Error if the loss becomes non-finite (naming the step; the last checkpoint is
+/// kept), ag::io::CheckpointError if a checkpoint cannot be read or written (on resume: a file
+/// of another task or model, and then model and optimizer are untouched), ag::io::FileError if
+/// the checkpoint's folder is missing or its path is a link or a special file (checked before
+/// the first step), ag::ValueError for bad options.
 TrainingResult train(ag::nn::Seq2SeqModel& model, const Task& task, const TrainingOptions& options,
                      std::FILE* out);
 

@@ -1,6 +1,6 @@
-// nn/json.h — a small JSON reader and writer, enough for safetensors headers.
+// io/json.h — a small JSON reader and writer, enough for safetensors headers.
 //
-// A checkpoint's header is a JSON object (see nn/checkpoint.h), and a file may come from
+// A checkpoint's header is a JSON object (see io/safetensors.h), and a file may come from
 // anywhere, so the reader trusts nothing: it reports the byte offset of the first problem,
 // rejects duplicate object keys and invalid UTF-8, and refuses to nest deeper than
 // kMaxDepth (a header of a million '[' must not overflow the stack).
@@ -21,7 +21,7 @@
 
 #include "core/error.h"
 
-namespace ag::nn::json {
+namespace ag::io::json {
 
 /// Thrown by parse() on malformed text. what() is "json: at byte <offset>: <problem>".
 class JsonError : public Error {
@@ -122,4 +122,4 @@ std::string write(const Value& value);
 /// U+10FFFF).
 bool is_valid_utf8(std::string_view text);
 
-}  // namespace ag::nn::json
+}  // namespace ag::io::json

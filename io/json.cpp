@@ -1,4 +1,4 @@
-// nn/json.cpp — the JSON reader (a recursive-descent parser, one function per grammar rule) and
+// io/json.cpp — the JSON reader (a recursive-descent parser, one function per grammar rule) and
 // the writer. The grammar is RFC 8259's:
 //
 //     value  = object | array | string | number | "true" | "false" | "null"
@@ -6,13 +6,13 @@
 //     array  = '[' [ value { ',' value } ] ']'
 //     number = [ '-' ] ( '0' | digit1-9 { digit } ) [ '.' digit { digit } ]
 //              [ ( 'e' | 'E' ) [ '+' | '-' ] digit { digit } ]
-#include "nn/json.h"
+#include "io/json.h"
 
 #include <charconv>
 #include <cstdio>
 #include <unordered_set>
 
-namespace ag::nn::json {
+namespace ag::io::json {
 
 JsonError::JsonError(size_t offset, const std::string& problem)
     : Error("json: at byte " + std::to_string(offset) + ": " + problem),
@@ -525,4 +525,4 @@ std::string write(const Value& value) {
     return out;
 }
 
-}  // namespace ag::nn::json
+}  // namespace ag::io::json
