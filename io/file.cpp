@@ -2,12 +2,14 @@
 #include "io/file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
@@ -63,6 +65,28 @@ std::string folder_of(const std::string& path) {
 void sync_folder(const std::string& folder) {
     Descriptor dir{::open(folder.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)};
     if (dir.fd >= 0) ::fsync(dir.fd);
+}
+
+// Removes the temporaries of earlier saves of `path` whose writer has died (killed mid-save):
+// "<path>.tmp.<pid>.<n>" with no process <pid>. A live writer's are left alone.
+void remove_dead_writers_temporaries(const std::string& path) {
+    const std::filesystem::path target(path);
+    const std::string prefix = target.filename().string() + ".tmp.";
+    std::error_code error;
+    for (const auto& entry : std::filesystem::directory_iterator(folder_of(path), error)) {
+        const std::string name = entry.path().filename().string();
+        if (!name.starts_with(prefix)) continue;
+        const std::string rest = name.substr(prefix.size());
+        const size_t dot = rest.find('.');
+        if (dot == 0 || dot == std::string::npos ||
+            rest.find_first_not_of("0123456789.") != std::string::npos) {
+            continue;
+        }
+        const long pid = std::strtol(rest.substr(0, dot).c_str(), nullptr, 10);
+        if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+            std::filesystem::remove(entry.path(), error);
+        }
+    }
 }
 
 }  // namespace
@@ -130,6 +154,7 @@ void write_file_atomically(const std::string& path, const std::vector<Bytes>& pi
         fail(caller, path, "cannot rename " + temp_path + " to it: " + errno_text(error));
     }
     sync_folder(folder_of(path));
+    remove_dead_writers_temporaries(path);
 }
 
 OpenFile open_regular_file(const std::string& path, std::string_view caller) {
@@ -155,10 +180,12 @@ DirectoryLock::DirectoryLock(const std::string& folder) : folder_(folder) {
     constexpr const char* caller = "DirectoryLock";
     if (folder.empty()) fail(caller, "\"\"", "empty folder name");
     std::error_code error;
+    if (std::filesystem::exists(folder, error) && !std::filesystem::is_directory(folder, error)) {
+        fail(caller, folder, "exists and is not a folder");
+    }
     std::filesystem::create_directories(folder, error);
     if (!std::filesystem::is_directory(folder)) {
-        fail(caller, folder,
-             error ? "cannot create the folder: " + error.message() : "exists and is not a folder");
+        fail(caller, folder, "cannot create the folder: " + error.message());
     }
     const std::string lock_path = folder + "/.lock";
     require_regular_or_absent(caller, lock_path);

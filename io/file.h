@@ -46,7 +46,8 @@ struct Bytes {
 /// `path` must not exist or be a regular file; its folder must exist.
 /// Throws FileError when `path` is a symbolic link, a named pipe, a device, a socket or a
 /// folder, or on any I/O error (with strerror); the temporary file is then removed and `path`
-/// is left as it was. Messages start with `caller`.
+/// is left as it was. After the rename, temporaries that earlier saves of `path` left when
+/// their process was killed are removed (never a live writer's). Messages start with `caller`.
 void write_file_atomically(const std::string& path, const std::vector<Bytes>& pieces,
                            std::string_view caller = "write_file_atomically");
 

@@ -327,8 +327,10 @@ TEST_CASE("a save writes only its own file: never through a link, never over a s
     const std::string precious = dir.file("precious.txt");
     write_bytes(precious, "keep me");
     fs::create_symlink(precious, path + ".tmp");
-    write_bytes(path + ".tmp.1.0", "half a file");
+    write_bytes(path + ".tmp.1.0", "half a file");  // process 1 lives: a writer at work
+    write_bytes(path + ".tmp.999999999.3", "a killed writer's");  // no such process
     save_safetensors(path, second);
+    REQUIRE_FALSE(fs::exists(path + ".tmp.999999999.3"));  // cleaned up
     REQUIRE(read_bytes(precious) == "keep me");
     REQUIRE(read_bytes(path + ".tmp.1.0") == "half a file");
     REQUIRE(read_safetensors(path).tensor("w").to_vector() == second[0].second.to_vector());
