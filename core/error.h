@@ -35,4 +35,10 @@ public:
     using Error::Error;
 };
 
+/// Memory that cannot be had: the message names the function and the size asked for.
+class MemoryError : public Error {
+public:
+    using Error::Error;
+};
+
 }  // namespace ag

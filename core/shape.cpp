@@ -17,8 +17,15 @@ Shape::Shape(std::span<const int64_t> sizes) {
     }
     rank_ = static_cast<int64_t>(sizes.size());
     std::copy(sizes.begin(), sizes.end(), sizes_.begin());
+    // Every size >= 0, and the product of the non-zero sizes at most kMaxElements, so numel(),
+    // strides() and every byte count (numel * 8 at most) can never overflow int64.
+    int64_t product = 1;
     for (int64_t s : sizes) {
         if (s < 0) throw ValueError("Shape: negative size in " + to_string());
+        if (s > 0 && product > kMaxElements / s) {
+            throw ValueError("Shape: " + to_string() + " has more than 2^60 elements");
+        }
+        if (s > 0) product *= s;
     }
 }
 

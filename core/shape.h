@@ -25,11 +25,15 @@ class Shape {
 public:
     /// The most dimensions a tensor may have (PyTorch allows more; nothing here needs them).
     static constexpr int64_t kMaxRank = 8;
+    /// The most elements a tensor may have, 2^60: every element and byte count then fits in
+    /// int64 (a product of sizes that overflowed would silently make a wrong, small tensor).
+    static constexpr int64_t kMaxElements = int64_t{1} << 60;
 
     /// The scalar shape [] (rank 0, one element).
     Shape() = default;
-    /// A shape from its sizes, e.g. Shape{2, 3}. Throws ValueError if a size is negative,
-    /// ShapeError if there are more than kMaxRank sizes.
+    /// A shape from its sizes, e.g. Shape{2, 3}. Throws ValueError if a size is negative or the
+    /// sizes multiply to more than kMaxElements, ShapeError if there are more than kMaxRank
+    /// sizes.
     Shape(std::initializer_list<int64_t> sizes);
     /// A shape from its sizes. Throws as the constructor above.
     explicit Shape(std::span<const int64_t> sizes);

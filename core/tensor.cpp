@@ -18,7 +18,13 @@ namespace ag {
 
 Storage::Storage(int64_t size) : size_(size) {
     if (size < 0) throw ValueError("Storage: negative size " + std::to_string(size));
-    data_ = static_cast<float*>(allocate_buffer(static_cast<size_t>(size) * sizeof(float)));
+    try {
+        data_ = static_cast<float*>(allocate_buffer(static_cast<size_t>(size) * sizeof(float)));
+    } catch (const std::bad_alloc&) {
+        throw MemoryError("Storage: cannot allocate " + std::to_string(size) + " floats (" +
+                          std::to_string(static_cast<double>(size) * 4.0 / (1 << 30)) +
+                          " GiB): out of memory");
+    }
 }
 
 Storage::~Storage() { release_buffer(data_, static_cast<size_t>(size_) * sizeof(float)); }
@@ -183,7 +189,15 @@ Tensor arange(float start, float end, float step) {
     if (step == 0.0f || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step)) {
         throw ValueError("arange: step must be non-zero and all arguments finite");
     }
-    const int64_t n = std::max<int64_t>(0, static_cast<int64_t>(std::ceil((end - start) / step)));
+    // The count in double: (end - start) / step may overflow float, and casting an infinity
+    // or anything beyond int64 to an integer is undefined behaviour.
+    const double count = std::ceil((static_cast<double>(end) - start) / step);
+    if (!(count <= static_cast<double>(Shape::kMaxElements))) {
+        throw ValueError("arange(" + std::to_string(start) + ", " + std::to_string(end) + ", " +
+                         std::to_string(step) + "): " + std::to_string(count) +
+                         " elements, more than a tensor can hold");
+    }
+    const int64_t n = std::max<int64_t>(0, static_cast<int64_t>(count));
     Tensor t(Shape{n});
     for (int64_t i = 0; i < n; ++i) t.data()[i] = start + static_cast<float>(i) * step;
     return t;

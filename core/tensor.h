@@ -167,7 +167,8 @@ Tensor full(const Shape& shape, float value, bool requires_grad = false);
 /// A scalar (shape []) holding `value`.
 Tensor scalar(float value, bool requires_grad = false);
 /// The 1-d tensor [start, start+step, ...] of the values below `end` (above, if step < 0).
-/// Throws ValueError if step is 0.
+/// Throws ValueError if step is 0, an argument is not finite, or the values would number more
+/// than Shape::kMaxElements.
 Tensor arange(float start, float end, float step = 1.0f);
 /// The 1-d tensor [0, 1, ..., n-1]. Throws ValueError if n < 0.
 Tensor arange(int64_t n);

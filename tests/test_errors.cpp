@@ -53,6 +53,15 @@ nn::TransformerConfig tiny() {
 std::vector<ErrorCase> core_cases() {
     const Tensor a = ones({2, 3});
     return {
+        expect<ValueError>(
+            "Shape, sizes whose product overflows",
+            [] {
+                (void)zeros({int64_t{1} << 33, int64_t{1} << 31});
+            },
+            "Shape: [8589934592,2147483648] has more than 2^60 elements"),
+        expect<ValueError>(
+            "arange, more values than a tensor holds", [] { (void)arange(0.0f, 1e30f, 1e-30f); },
+            "more than a tensor can hold"),
         expect<ShapeError>(
             "add, unbroadcastable", [=] { (void)(a + ones({4})); },
             "add: [2,3] and [4]: cannot broadcast (dimension 3 vs 4)"),

@@ -152,3 +152,19 @@ TEST_CASE("is_sole_owner: no other handle and no other tensor on the buffer", "[
     REQUIRE(t.is_sole_owner());
     REQUIRE_FALSE(Tensor().is_sole_owner());
 }
+
+// AddressSanitizer aborts on an impossible allocation instead of failing it.
+#if defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define ATTOGRAD_UNDER_ASAN 1
+#endif
+#endif
+#if !defined(ATTOGRAD_UNDER_ASAN) && !defined(__SANITIZE_ADDRESS__)
+TEST_CASE("an allocation that fails is a MemoryError naming the size", "[tensor]") {
+    // 2^40 floats, 4 TiB: more than any machine this runs on has.
+    REQUIRE_THROWS_WITH(
+        ag::zeros({int64_t{1} << 40}),
+        Contains("Storage: cannot allocate 1099511627776 floats (4096.000000 GiB)"));
+    REQUIRE_THROWS_AS(ag::zeros({int64_t{1} << 40}), ag::MemoryError);
+}
+#endif
