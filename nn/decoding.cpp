@@ -82,16 +82,31 @@ std::vector<Hypothesis> beam_search(Seq2SeqModel& model, const IndexTensor& sour
     if (beam_width < 1) throw ValueError("beam_search: beam_width must be at least 1");
     if (max_length < 0) throw ValueError("beam_search: negative max_length");
     NoGradGuard no_grad;
-    auto normalized = [length_penalty](double log_probability, size_t length) {
-        const double penalty = std::pow((5.0 + static_cast<double>(length)) / 6.0, length_penalty);
-        return log_probability / penalty;
+    // score = log p / ((5 + length) / 6)^length_penalty, length counting eos when there is one.
+    const auto penalty = [length_penalty](size_t length) {
+        return std::pow((5.0 + static_cast<double>(length)) / 6.0, length_penalty);
     };
     struct Beam {
         std::vector<int64_t> tokens;  // without bos
         double log_probability = 0;
     };
     std::vector<Beam> live{Beam{}};
-    std::vector<Hypothesis> finished;
+    std::vector<Hypothesis> finished;  // the best beam_width so far, best first
+    const auto keep_best = [&] {
+        std::stable_sort(
+            finished.begin(), finished.end(),
+            [](const Hypothesis& x, const Hypothesis& y) { return x.score > y.score; });
+        if (static_cast<int64_t>(finished.size()) > beam_width) finished.resize(beam_width);
+    };
+    // The best score a live beam could still reach: its log p can only fall as tokens are
+    // added, and its length grows to at most max_length (+ eos); the penalty is monotone in
+    // the length, so the bound is at one end of that range.
+    const auto best_reachable = [&](const Beam& beam) {
+        const double p = beam.log_probability;
+        const size_t shortest = beam.tokens.size() + 1;
+        const size_t longest = static_cast<size_t>(max_length) + 1;
+        return std::max(p / penalty(shortest), p / penalty(std::max(shortest, longest)));
+    };
     std::unique_ptr<DecoderState> state = model.start_decoding(source);
     IndexTensor rows({0});  // which source row each live beam reads (all the same source)
     state->select(rows);
@@ -130,27 +145,33 @@ std::vector<Hypothesis> beam_search(Seq2SeqModel& model, const IndexTensor& sour
             const Candidate& c = candidates[i];
             std::vector<int64_t> tokens = live[c.beam].tokens;
             if (c.token == eos) {
-                finished.push_back(
-                    {tokens, c.log_probability, normalized(c.log_probability, tokens.size() + 1)});
+                const double score = c.log_probability / penalty(tokens.size() + 1);
+                finished.push_back({std::move(tokens), c.log_probability, score});
                 continue;
             }
             tokens.push_back(c.token);
             next.push_back({std::move(tokens), c.log_probability});
             parents.push_back(c.beam);
         }
-        if (static_cast<int64_t>(finished.size()) >= beam_width) break;
+        keep_best();
         live = std::move(next);
+        // Done once beam_width hypotheses have finished and no live beam can still beat the
+        // worst of them (not merely once beam_width have finished: a live beam may be far
+        // better than every one that has).
+        if (static_cast<int64_t>(finished.size()) == beam_width &&
+            std::all_of(live.begin(), live.end(), [&](const Beam& beam) {
+                return best_reachable(beam) <= finished.back().score;
+            })) {
+            break;
+        }
         if (!live.empty()) state->select(IndexTensor(parents));
     }
-    // Beams cut off by max_length count as hypotheses too.
+    // Beams cut off by max_length count as hypotheses too (their length has no eos).
     for (const Beam& beam : live) {
-        if (static_cast<int64_t>(finished.size()) >= beam_width) break;
         finished.push_back({beam.tokens, beam.log_probability,
-                            normalized(beam.log_probability, beam.tokens.size())});
+                            beam.log_probability / penalty(beam.tokens.size())});
     }
-    std::stable_sort(finished.begin(), finished.end(),
-                     [](const Hypothesis& x, const Hypothesis& y) { return x.score > y.score; });
-    if (static_cast<int64_t>(finished.size()) > beam_width) finished.resize(beam_width);
+    keep_best();
     return finished;
 }
 

@@ -30,13 +30,20 @@ std::vector<std::vector<int64_t>> greedy_decode(Seq2SeqModel& model, const Index
 /// One finished sequence from beam search.
 struct Hypothesis {
     std::vector<int64_t> tokens;  ///< without bos and eos
-    double log_probability = 0;   ///< sum of the log-probabilities of its tokens (and eos)
-    double score = 0;             ///< log_probability / length_penalty(length): the ranking
+    double log_probability = 0;   ///< sum of the log-probabilities of its tokens and eos
+    double score = 0;             ///< the ranking: see beam_search
 };
 
 /// Beam search over one source sequence, source [1, S]. Returns up to beam_width hypotheses,
-/// best first, ranked by log p / ((5 + length) / 6)^length_penalty (Wu et al., 2016; 0 means
-/// no length normalization). With beam_width 1 it returns exactly the greedy sequence.
+/// best first, ranked by
+///   score = log p / ((5 + length) / 6)^length_penalty          (Wu et al., 2016)
+/// where log p sums the log-probabilities of the tokens and of eos, and length counts the
+/// tokens and eos: the decoding steps the hypothesis took (a hypothesis cut off at max_length
+/// has no eos, and length = its tokens). length_penalty 0 ranks by log p alone; above 0 it
+/// favours longer hypotheses. The search stops once beam_width hypotheses have ended and no
+/// live one can still beat the worst of them, or after max_length steps: it never stops
+/// while a better sequence is still alive. With beam_width 1 and length_penalty 0 it returns
+/// exactly the greedy sequence (with a length penalty, a longer sequence may outscore it).
 /// Throws ShapeError unless source is [1, S], ValueError if beam_width < 1 or max_length < 0.
 std::vector<Hypothesis> beam_search(Seq2SeqModel& model, const IndexTensor& source, int64_t bos,
                                     int64_t eos, int64_t max_length, int64_t beam_width,

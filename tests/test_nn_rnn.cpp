@@ -76,7 +76,7 @@ TEST_CASE("RnnSeq2Seq: cached decoding equals re-running the prefix, and it over
     model.eval();
     REQUIRE(greedy_decode(model, source, 1, 2, 8, true) ==
             greedy_decode(model, source, 1, 2, 8, false));
-    REQUIRE(beam_search(model, IndexTensor({3, 4, 5}, {1, 3}), 1, 2, 8, 1)[0].tokens ==
+    REQUIRE(beam_search(model, IndexTensor({3, 4, 5}, {1, 3}), 1, 2, 8, 1, 0.0f)[0].tokens ==
             greedy_decode(model, IndexTensor({3, 4, 5}, {1, 3}), 1, 2, 8)[0]);
 
     model.train();

@@ -178,7 +178,7 @@ TEST_CASE("beam search: width 1 equals greedy, hypotheses ranked by score", "[nn
         model.eval();
         const IndexTensor source = random_ids(1, 6, 11, seed);
         const auto greedy = greedy_decode(model, source, 1, 2, 10);
-        const auto beam = beam_search(model, source, 1, 2, 10, 1);
+        const auto beam = beam_search(model, source, 1, 2, 10, 1, 0.0f);
         REQUIRE(beam.size() == 1);
         REQUIRE(beam[0].tokens == greedy[0]);
         const auto wide = beam_search(model, source, 1, 2, 10, 4, 0.6f);
