@@ -38,8 +38,8 @@ public:
 
 /// A run of bytes to write.
 struct Bytes {
-    const void* data;
-    size_t size;
+    const void* data;  ///< the first byte
+    size_t size;       ///< how many
 };
 
 /// Replaces `path` with the concatenation of `pieces`, atomically (see the top of this file).
@@ -69,8 +69,8 @@ using FilePtr = std::unique_ptr<std::FILE, FileCloser>;
 
 /// An opened regular file and its size when it was opened.
 struct OpenFile {
-    FilePtr file;
-    uint64_t size = 0;
+    FilePtr file;       ///< open for reading, at the start
+    uint64_t size = 0;  ///< in bytes, when it was opened
 };
 
 /// Opens `path` for reading, refusing anything but a regular file (following symbolic links,
