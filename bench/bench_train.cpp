@@ -86,7 +86,8 @@ void train_step(benchmark::State& state, const BenchConfig& c, int threads) {
     const auto step = [&] {
         adam.zero_grad();
         const ag::Tensor loss =
-            ag::nn::cross_entropy(model.forward(source, target_input), target_output);
+            ag::nn::cross_entropy(model.forward(source, target_input), target_output,
+                                  ag::nn::kNoIgnoreIndex);  // as compare_pytorch.py
         loss.backward();
         adam.step();
         return loss.item();

@@ -179,7 +179,7 @@ demo::Series finetune(const Settings& s, ag::nn::SequenceClassifier& model,
         const demo::SentenceBatch batch = demo::pad_sentences(sentences);
         //! [finetuning_step]
         const ag::Tensor logits = model.forward(batch.ids);  // [B, dialects]
-        trainer.step(ag::nn::cross_entropy(logits, batch.labels));
+        trainer.step(ag::nn::cross_entropy(logits, batch.labels, ag::nn::kNoIgnoreIndex));
         //! [finetuning_step]
         if (step % s.eval_every == 0 || step == s.finetune_steps) {
             curve.x.push_back(static_cast<double>(step));

@@ -320,13 +320,13 @@ std::vector<ErrorCase> nn_cases() {
         expect<IndexError>(
             "cross_entropy, target",
             [] {
-                (void)nn::cross_entropy(ones({2, 3}), IndexTensor({0, 3}));
+                (void)nn::cross_entropy(ones({2, 3}), IndexTensor({0, 3}), nn::kNoIgnoreIndex);
             },
             "cross_entropy: target 3 at position 1 is out of range for 3 classes"),
         expect<ShapeError>(
             "cross_entropy, shapes",
             [] {
-                (void)nn::cross_entropy(ones({2, 3}), IndexTensor({0}));
+                (void)nn::cross_entropy(ones({2, 3}), IndexTensor({0}), nn::kNoIgnoreIndex);
             },
             "cross_entropy: logits [2,3] and targets [1]"),
         expect<ValueError>(

@@ -191,7 +191,7 @@ TEST_CASE("a frozen body stays bit-identical while the head trains", "[pretraini
     const IndexTensor labels({0, 1});
     for (int step = 0; step < 3; ++step) {
         optimizer.zero_grad();
-        cross_entropy(model.forward(ids), labels).backward();
+        cross_entropy(model.forward(ids), labels, kNoIgnoreIndex).backward();
         optimizer.step();
     }
     const std::vector<Tensor> body_after = model.body.parameters();
@@ -213,7 +213,7 @@ TEST_CASE("a classifier fits a tiny labelled set", "[pretraining]") {
     float loss = 0;
     for (int step = 0; step < 60; ++step) {
         optimizer.zero_grad();
-        const Tensor l = cross_entropy(model.forward(ids), labels);
+        const Tensor l = cross_entropy(model.forward(ids), labels, kNoIgnoreIndex);
         l.backward();
         optimizer.step();
         loss = l.item();
