@@ -62,6 +62,22 @@ AttentionOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, c
                          k.shape().to_string() + ", v " + v.shape().to_string() +
                          ": need q [..., Tq, Dk], k [..., Tk, Dk], v [..., Tk, Dv]");
     }
+    if (mask.defined()) {  // checked here, so the error names the function the user called
+        std::vector<int64_t> scores = q.shape().to_vector();
+        scores.back() = k.size(-2);  // [..., Tq, Tk]
+        const Shape scores_shape(scores);
+        bool fits = mask.rank() <= scores_shape.rank();
+        for (int64_t i = 1; fits && i <= mask.rank(); ++i) {
+            const int64_t m = mask.shape().sizes()[mask.rank() - i];
+            fits = m == 1 || m == scores_shape.sizes()[scores_shape.rank() - i];
+        }
+        if (!fits) {
+            throw ShapeError("scaled_dot_product_attention: mask " + mask.shape().to_string() +
+                             " does not broadcast to the scores " + scores_shape.to_string() +
+                             " ([..., Tq, Tk] for q " + q.shape().to_string() + ", k " +
+                             k.shape().to_string() + ")");
+        }
+    }
     //! [scaled_dot_product_attention]
     const float scale = 1.0f / std::sqrt(static_cast<float>(q.size(-1)));
     // scores [..., Tq, Tk] = q k^T / sqrt(d_k)

@@ -62,6 +62,12 @@ std::vector<ErrorCase> core_cases() {
         expect<ValueError>(
             "arange, more values than a tensor holds", [] { (void)arange(0.0f, 1e30f, 1e-30f); },
             "more than a tensor can hold"),
+        expect<ValueError>(
+            "concat, an undefined tensor in the list",
+            [] {
+                (void)concat({ones({2}), Tensor()}, 0);
+            },
+            "concat: tensor 1 of 2 is undefined"),
         expect<ShapeError>(
             "add, unbroadcastable", [=] { (void)(a + ones({4})); },
             "add: [2,3] and [4]: cannot broadcast (dimension 3 vs 4)"),
@@ -251,6 +257,13 @@ std::vector<ErrorCase> core_cases() {
 
 std::vector<ErrorCase> nn_cases() {
     return {
+        expect<ShapeError>(
+            "scaled_dot_product_attention, a mask of the wrong shape",
+            [] {
+                const Tensor q = ones({1, 3, 4}), k = ones({1, 5, 4});
+                (void)nn::scaled_dot_product_attention(q, k, k, ones({2, 5}));
+            },
+            "scaled_dot_product_attention: mask [2,5] does not broadcast to the scores [1,3,5]"),
         expect<ValueError>(
             "Linear, zero width", [] { nn::Linear(0, 3); }, "Linear: in must be positive, got 0"),
         expect<ValueError>(

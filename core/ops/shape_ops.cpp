@@ -156,6 +156,12 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
 
 Tensor concat(const std::vector<Tensor>& tensors, int64_t dim) {
     if (tensors.empty()) throw ValueError("concat: no tensors to join");
+    for (size_t i = 0; i < tensors.size(); ++i) {
+        if (!tensors[i].defined()) {
+            throw ValueError("concat: tensor " + std::to_string(i) + " of " +
+                             std::to_string(tensors.size()) + " is undefined");
+        }
+    }
     const Shape& first = tensors[0].shape();
     const int64_t d = normalize_dim(dim, first.rank(), "concat");
     std::vector<int64_t> sizes = first.to_vector();
