@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,7 +36,9 @@
 #include "demos/common/flags.h"
 #include "demos/common/plot.h"
 #include "demos/common/progress.h"
+#include "io/file.h"
 #include "nn/checkpoint.h"
+#include "nn/config_metadata.h"
 #include "nn/loss.h"
 #include "nn/pretraining.h"
 #include "optim/optimizer.h"
@@ -137,7 +140,9 @@ double pretrain(const Settings& s, const demo::Dialects& world, uint64_t seed,
         progress.update(step, average, tokens / seconds_since(began));
     }
     progress.finish();
-    ag::nn::save_checkpoint(model, path, {{"objective", s.objective}});
+    std::map<std::string, std::string> metadata = ag::nn::config_metadata(config);
+    metadata["objective"] = s.objective;  // the file says which model it holds, and how trained
+    ag::nn::save_checkpoint(model, path, metadata);
     return average;
 }
 
@@ -293,7 +298,7 @@ int main(int argc, char** argv) {
             {.dialects = s.dialects, .letters = s.letters, .successors = s.successors});
         const std::vector<demo::Sentence> held_out = world.sentences(s.eval_examples, 999'999);
         const std::filesystem::path out(s.out);
-        std::filesystem::create_directories(out);
+        const ag::io::DirectoryLock lock(s.out);  // created, and ours alone while we run
         std::printf("world: %lld dialects of %lld letters, %lld allowed after each; e.g.\n",
                     static_cast<long long>(s.dialects), static_cast<long long>(s.letters),
                     static_cast<long long>(s.successors));

@@ -14,6 +14,7 @@
 #include "demos/common/flags.h"
 #include "demos/common/tasks.h"
 #include "demos/common/training.h"
+#include "io/file.h"
 #include "nn/rnn.h"
 #include "nn/transformer.h"
 
@@ -84,6 +85,7 @@ int main(int argc, char** argv) {
     }
 
     try {
+        const ag::io::DirectoryLock lock(s.out);  // created, and ours alone while we run
         ag::set_num_threads(static_cast<int>(s.threads));
         struct Row {
             int64_t length;
@@ -97,6 +99,7 @@ int main(int argc, char** argv) {
             const int64_t vocabulary = task->vocabulary_size();
             const std::filesystem::path dir =
                 std::filesystem::path(s.out) / ("length_" + std::to_string(length));
+            std::filesystem::create_directories(dir);
             ag::nn::RnnSeq2Seq rnn({.source_vocabulary = vocabulary,
                                     .target_vocabulary = vocabulary,
                                     .embedding_size = 64,
