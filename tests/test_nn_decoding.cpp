@@ -1,11 +1,15 @@
-// tests/test_nn_decoding.cpp — beam search's stopping rule and score (nn/decoding.h), on a
-// model whose next-token probabilities are written out by hand, so every number is known.
+// tests/test_nn_decoding.cpp — beam search's stopping rule and score (nn/decoding.h): on a
+// model whose next-token probabilities are written out by hand, so every number is known,
+// and on a Transformer trained to duplicate tokens.
 #include <cmath>
 #include <map>
 
 #include "catch.h"
 #include "core/ops.h"
 #include "nn/decoding.h"
+#include "nn/loss.h"
+#include "nn/transformer.h"
+#include "optim/optimizer.h"
 
 using namespace ag;
 using namespace ag::nn;
@@ -88,4 +92,61 @@ TEST_CASE("beam search's score: log p over ((5 + length) / 6)^alpha, eos counted
     REQUIRE(beams[0].score == Approx(std::log(0.5) / (7.0 / 6.0)));
     REQUIRE(beams[1].tokens.empty());
     REQUIRE(beams[1].score == Approx(std::log(0.5) / 1.0));
+}
+
+TEST_CASE("beam search finds greedy's answer on a trained model at every width",
+          "[nn][decoding][training]") {
+    // Duplicate every token: 3 1 4 -> 3 3 1 1 4 4. Ids: 0 pad, 1 bos, 2 eos, 3..12 digits.
+    Transformer model({.source_vocabulary = 13,
+                       .target_vocabulary = 13,
+                       .d_model = 32,
+                       .heads = 2,
+                       .encoder_layers = 1,
+                       .decoder_layers = 1,
+                       .d_ff = 64,
+                       .dropout = 0.0f,
+                       .max_length = 12,
+                       .seed = 5});
+    optim::Adam adam(model.named_parameters(), 3e-3f);
+    Generator generator(11);
+    const auto example = [&](std::vector<int64_t>& source, std::vector<int64_t>& target) {
+        source.clear(), target.clear();
+        for (int i = 0; i < 4; ++i) {
+            const int64_t digit = 3 + generator.integer(10);
+            source.push_back(digit);
+            target.insert(target.end(), {digit, digit});
+        }
+    };
+    constexpr int64_t kBatch = 32, kSource = 4, kTarget = 9;  // 8 tokens and eos
+    for (int step = 0; step < 300; ++step) {
+        std::vector<int64_t> sources, inputs, outputs, s, t;
+        for (int b = 0; b < kBatch; ++b) {
+            example(s, t);
+            sources.insert(sources.end(), s.begin(), s.end());
+            inputs.push_back(1);
+            inputs.insert(inputs.end(), t.begin(), t.end());
+            outputs.insert(outputs.end(), t.begin(), t.end());
+            outputs.push_back(2);
+        }
+        adam.zero_grad();
+        const Tensor logits = model.forward(IndexTensor(sources, {kBatch, kSource}),
+                                            IndexTensor(inputs, {kBatch, kTarget}));
+        cross_entropy(logits, IndexTensor(outputs, {kBatch, kTarget}), 0).backward();
+        adam.step();
+    }
+    model.eval();
+    int greedy_right = 0;
+    for (int i = 0; i < 30; ++i) {
+        std::vector<int64_t> s, t;
+        example(s, t);
+        const IndexTensor source(s, {1, kSource});
+        const auto greedy = greedy_decode(model, source, 1, 2, 12)[0];
+        if (greedy != t) continue;
+        ++greedy_right;
+        for (int64_t width : {2, 4, 6}) {
+            INFO("example " << i << ", width " << width);
+            REQUIRE(beam_search(model, source, 1, 2, 12, width)[0].tokens == greedy);
+        }
+    }
+    REQUIRE(greedy_right >= 20);  // the model learned the task, so the check above meant something
 }
