@@ -33,6 +33,14 @@ Storage::~Storage() { release_buffer(data_, static_cast<size_t>(size_) * sizeof(
 
 void throw_undefined_tensor() { throw Error("Tensor: use of an undefined tensor"); }
 
+void require_defined(std::string_view op, const Tensor& tensor, int index, int count) {
+    if (tensor.defined()) return;
+    throw ValueError(std::string(op) + ": input " + std::to_string(index) + " of " +
+                     std::to_string(count) +
+                     " is undefined (a default Tensor(), or the grad() of a tensor backward has "
+                     "not filled: before backward, or not a leaf)");
+}
+
 namespace {
 const TensorImpl& checked(const std::shared_ptr<TensorImpl>& impl) {
     if (!impl) throw_undefined_tensor();

@@ -15,6 +15,7 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/shape.h"
@@ -140,6 +141,10 @@ struct TensorImpl {
 // The accessors on every hot path, inline: a check that the tensor is defined, then a load.
 /// Throws Error ("Tensor: use of an undefined tensor"): the cold path of the accessors below.
 [[noreturn]] void throw_undefined_tensor();
+/// Throws ValueError naming `op` unless `tensor`, input `index` of `count`, is defined: "mul:
+/// input 2 of 2 is undefined (a default Tensor(), or the grad() of a tensor backward has not
+/// filled: before backward, or not a leaf)". Ops call it first, so the message names them.
+void require_defined(std::string_view op, const Tensor& tensor, int index, int count);
 inline const Shape& Tensor::shape() const {
     if (!impl_) throw_undefined_tensor();
     return impl_->shape;

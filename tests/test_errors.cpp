@@ -67,7 +67,17 @@ std::vector<ErrorCase> core_cases() {
             [] {
                 (void)concat({ones({2}), Tensor()}, 0);
             },
-            "concat: tensor 1 of 2 is undefined"),
+            "concat: input 2 of 2 is undefined"),
+        expect<ValueError>(
+            "mul, the grad() of a tensor that is not a leaf",
+            [] {
+                Tensor x = ones({2}, true);
+                Tensor y = x * 3.0f;
+                sum(y).backward();
+                (void)(y.grad() * 2.0f);
+            },
+            "mul: input 1 of 2 is undefined (a default Tensor(), or the grad() of a tensor "
+            "backward has not filled: before backward, or not a leaf)"),
         expect<ShapeError>(
             "add, unbroadcastable", [=] { (void)(a + ones({4})); },
             "add: [2,3] and [4]: cannot broadcast (dimension 3 vs 4)"),

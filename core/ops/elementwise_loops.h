@@ -234,9 +234,12 @@ Tensor map2(const Tensor& x, const Tensor& y, F f) {
 }
 
 /// out = f(a, b) element by element after broadcasting a and b to a common shape.
-/// Throws ShapeError naming `op` when they do not broadcast.
+/// Throws ShapeError naming `op` when they do not broadcast, ValueError naming it when one is
+/// undefined.
 template <class F>
 Tensor broadcast_map(const Tensor& a, const Tensor& b, std::string_view op, F f) {
+    require_defined(op, a, 1, 2);
+    require_defined(op, b, 2, 2);
     const Shape shape = broadcast_shapes(a.shape(), b.shape(), op);
     Tensor out(shape);
     const float* pa = a.data();

@@ -66,6 +66,8 @@ Shape leading(const Shape& shape) {
 }  // namespace
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
+    require_defined("matmul", a, 1, 2);
+    require_defined("matmul", b, 2, 2);
     if (a.rank() < 2 || b.rank() < 2) {
         throw ShapeError("matmul: " + a.shape().to_string() + " x " + b.shape().to_string() +
                          ": both operands need at least 2 dimensions");

@@ -157,10 +157,8 @@ Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1) {
 Tensor concat(const std::vector<Tensor>& tensors, int64_t dim) {
     if (tensors.empty()) throw ValueError("concat: no tensors to join");
     for (size_t i = 0; i < tensors.size(); ++i) {
-        if (!tensors[i].defined()) {
-            throw ValueError("concat: tensor " + std::to_string(i) + " of " +
-                             std::to_string(tensors.size()) + " is undefined");
-        }
+        require_defined("concat", tensors[i], static_cast<int>(i) + 1,
+                        static_cast<int>(tensors.size()));
     }
     const Shape& first = tensors[0].shape();
     const int64_t d = normalize_dim(dim, first.rank(), "concat");

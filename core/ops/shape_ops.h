@@ -36,7 +36,7 @@ Tensor permute(const Tensor& x, const std::vector<int64_t>& dims);
 /// Swaps dimensions dim0 and dim1 (e.g. [B,T,H,Dh] -> [B,H,T,Dh] with 1, 2).
 Tensor transpose(const Tensor& x, int64_t dim0, int64_t dim1);
 /// Joins tensors along `dim`; all other sizes must agree. Throws ShapeError naming the
-/// mismatching shapes, ValueError for an empty list or an undefined tensor in it (by index).
+/// mismatching shapes, ValueError for an empty list or an undefined tensor in it (by place).
 Tensor concat(const std::vector<Tensor>& tensors, int64_t dim);
 /// The elements with index start <= i < end along `dim` (Python's x[..., start:end, ...]);
 /// negative start/end count from the end, and both are clamped to [0, size].
