@@ -66,7 +66,7 @@ struct Reader {
         value = static_cast<float>(read);
     }
     void operator()(const char* name, Activation& value) {
-        const std::string& text = io::metadata_text(metadata, Writer::key(name), kFunction, path);
+        const std::string text = io::metadata_text(metadata, Writer::key(name), kFunction, path);
         if (text != "relu" && text != "gelu") {
             throw io::CheckpointError(std::string(kFunction) + ": " + path + ": metadata '" +
                                       Writer::key(name) + "' is '" + text + "', not relu or gelu");
@@ -109,7 +109,7 @@ std::map<std::string, std::string> write(const Config& config, const char* model
 template <class Config>
 Config read(const std::map<std::string, std::string>& metadata, const std::string& path,
             const char* model) {
-    const std::string& stored =
+    const std::string stored =
         io::metadata_text(metadata, Writer::key("model"), Reader::kFunction, path);
     if (stored != model) {
         throw io::CheckpointError(std::string(Reader::kFunction) + ": " + path +

@@ -3,7 +3,7 @@
 // A layer is a Module that registers its learnable tensors (parameters) and the layers it is
 // made of (children) under names. Names join with dots down the tree, so a parameter deep in a
 // Transformer is called "encoder.layers.0.self_attention.query.weight", the same name PyTorch
-// would give it. Optimizers take parameters(); checkpoints save and load named_parameters().
+// would give it. Training updates parameters(); checkpoints save and load named_parameters().
 //
 // Sub-modules are ordinary members, registered by address:
 //
@@ -39,7 +39,7 @@ public:
     /// registration order, each tensor once (a tensor shared by two modules, as with weight
     /// tying, is listed under its first name).
     std::vector<std::pair<std::string, Tensor>> named_parameters() const;
-    /// The tensors of named_parameters(), for an optimizer.
+    /// The tensors of named_parameters(), in the same order (each tied weight once).
     std::vector<Tensor> parameters() const;
     /// The number of learnable scalars: the sum of numel() over parameters().
     int64_t parameter_count() const;

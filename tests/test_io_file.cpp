@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <thread>
 
 #include "file_helpers.h"
@@ -85,9 +86,14 @@ TEST_CASE("concurrent atomic writes of one file never leave a torn file", "[io][
         const std::string bytes(1 << 16, fill);
         for (int i = 0; i < 40; ++i) write_file_atomically(path, {{bytes.data(), bytes.size()}});
     };
-    std::thread a(writer, 'a'), b(writer, 'b');
+    std::atomic<int> writing{2};
+    const auto write_then_finish = [&](char fill) {
+        writer(fill);
+        --writing;
+    };
+    std::thread a(write_then_finish, 'a'), b(write_then_finish, 'b');
     int torn = 0, reads = 0;
-    for (int i = 0; i < 200; ++i) {
+    while (writing > 0) {  // read for as long as anyone writes
         const std::string seen = read_bytes(path);
         if (seen.empty()) continue;  // not written yet
         ++reads;
@@ -95,6 +101,7 @@ TEST_CASE("concurrent atomic writes of one file never leave a torn file", "[io][
     }
     a.join();
     b.join();
+    CHECK(reads > 0);
     CHECK(torn == 0);
     int entries = 0;  // no temporary left behind
     for (const auto& entry : fs::directory_iterator(dir.root)) entries += !entry.path().empty();

@@ -101,7 +101,7 @@ TrainingState load_training_state(const std::string& path, ag::nn::Module& model
         fail(path, "unexpected index tensor '" + file.indices[0].first + "'");
 
     // What the file says it is, before anything else.
-    const std::string& task = ag::io::metadata_text(file.metadata, "task", kLoad, path);
+    const std::string task = ag::io::metadata_text(file.metadata, "task", kLoad, path);
     if (task != expected.task) {
         fail(path, "task '" + task + "', this run trains '" + expected.task + "'");
     }
