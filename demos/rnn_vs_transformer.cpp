@@ -12,6 +12,7 @@
 #include "core/parallel.h"
 #include "demos/common/figures.h"
 #include "demos/common/flags.h"
+#include "demos/common/interrupt.h"
 #include "demos/common/tasks.h"
 #include "demos/common/training.h"
 #include "io/file.h"
@@ -86,6 +87,9 @@ int main(int argc, char** argv) {
 
     try {
         const ag::io::DirectoryLock lock(s.out);  // created, and ours alone while we run
+        // One guard for the whole run, so a signal during one model's training is not
+        // forgotten when the next model's train() begins.
+        const demo::InterruptGuard interrupts;
         ag::set_num_threads(static_cast<int>(s.threads));
         struct Row {
             int64_t length;
@@ -133,6 +137,15 @@ int main(int argc, char** argv) {
                     .resume = s.resume,
                     .seed = static_cast<uint64_t>(s.seed)};
                 rows.push_back({length, name, demo::train(*model, *task, options, stdout)});
+                if (const int signal = rows.back().result.interrupted_by; signal != 0) {
+                    std::printf(
+                        "\ninterrupted by %s after step %lld of the %s at length %lld; its "
+                        "checkpoint is %s\nto continue: run the same command with --resume\n",
+                        demo::InterruptGuard::name(signal),
+                        static_cast<long long>(rows.back().result.steps), name.c_str(),
+                        static_cast<long long>(length), options.checkpoint_path.c_str());
+                    return 128 + signal;
+                }
             }
             const demo::Example sample = demo::held_out_examples(*task, 1, s.seed)[0];
             demo::write_rnn_attention((dir / "attention_rnn.svg").string(), rnn, *task, sample);

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# tests/demo_safety_test.sh REVERSE COPY — what a run does when it is interrupted, shares its
+# tests/demo_safety_test.sh REVERSE COPY RNN_VS_TRANSFORMER PRETRAIN_FINETUNE — what a run does when it is interrupted, shares its
 # folder, or is pointed at the wrong things: it stops cleanly and says why, and loses nothing.
 set -euo pipefail
-reverse="$1" copy="$2"
+reverse="$1" copy="$2" compare="$3" pretrain="$4"
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 flags=(--d-model 32 --heads 2 --layers 1 --d-ff 64 --batch 8 --eval-every 0 --eval-examples 8
@@ -79,4 +79,29 @@ grep -q "task 'copy', this run trains 'reverse'" "$out.resume.log" ||
   { cat "$out.resume.log"; fail "another task's checkpoint"; }
 [[ "$(sha256sum "$out/checkpoint.safetensors")" == "$before" ]] || fail "copy's checkpoint changed"
 
-echo "safety: signals, a shared folder, a bad --out, links, pipes and another task's file: 6 passed"
+# 7. The demos that train more than once stop at the first signal too: rnn_vs_transformer
+#    (one run per model) says how to resume, pretrain_finetune (no --resume) just stops.
+out="$work/compare"
+timeout 120 "$compare" --lengths 3 --steps 100000 --d-model 16 --heads 2 --layers 1 --batch 4 \
+  --eval-every 100000 --threads 1 --out "$out" > "$out.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q "== rnn" "$out.log" && break; sleep 0.1; done
+sleep 0.5; kill -INT "$pid"
+status=0; wait "$pid" || status=$?
+[[ $status -eq 130 ]] || { cat "$out.log"; fail "rnn_vs_transformer SIGINT: exit $status"; }
+grep -q "interrupted by SIGINT after step [0-9]* of the rnn" "$out.log" ||
+  { cat "$out.log"; fail "rnn_vs_transformer: no interruption message"; }
+! grep -q "== transformer" "$out.log" || fail "rnn_vs_transformer trained on after SIGINT"
+[[ -f "$out/length_3/rnn.safetensors" ]] || fail "rnn_vs_transformer saved no checkpoint"
+out="$work/pretrain"
+timeout 120 "$pretrain" --seeds 1 --pretrain-steps 100000 --d-model 16 --heads 2 --layers 1 \
+  --d-ff 32 --threads 1 --out "$out" > "$out.log" 2>&1 &
+pid=$!
+for _ in $(seq 100); do grep -q "^seed" "$out.log" && break; sleep 0.1; done
+sleep 0.5; kill -TERM "$pid"
+status=0; wait "$pid" || status=$?
+[[ $status -eq 143 ]] || { cat "$out.log"; fail "pretrain_finetune SIGTERM: exit $status"; }
+grep -q "interrupted by SIGTERM" "$out.log" || { cat "$out.log"; fail "pretrain_finetune message"; }
+
+echo "safety: signals, a shared folder, a bad --out, links, pipes, another task's file and" \
+  "the demos that train twice: 7 passed"

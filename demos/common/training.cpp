@@ -197,6 +197,8 @@ TrainingResult train(ag::nn::Seq2SeqModel& model, const Task& task, const Traini
     if (!options.checkpoint_path.empty() && result.step_reached_stop_at == step) {
         save(step);
     }
+    // A signal during the last evaluation or save still counts: the caller stops, not plots.
+    if (result.interrupted_by == 0) result.interrupted_by = InterruptGuard::received();
     result.steps = step;
     result.seconds = seconds_since(began);
     result.tokens_per_second = static_cast<double>(trained_tokens) / result.seconds;
