@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string>
 
 #include "core/autograd.h"
 #include "core/error.h"
@@ -81,6 +82,9 @@ std::vector<Hypothesis> beam_search(Seq2SeqModel& model, const IndexTensor& sour
     check_source(source, "beam_search", true);
     if (beam_width < 1) throw ValueError("beam_search: beam_width must be at least 1");
     if (max_length < 0) throw ValueError("beam_search: negative max_length");
+    if (!std::isfinite(length_penalty)) {
+        throw ValueError("beam_search: length_penalty is " + std::to_string(length_penalty));
+    }
     NoGradGuard no_grad;
     // score = log p / ((5 + length) / 6)^length_penalty, length counting eos when there is one.
     const auto penalty = [length_penalty](size_t length) {
@@ -157,11 +161,14 @@ std::vector<Hypothesis> beam_search(Seq2SeqModel& model, const IndexTensor& sour
         live = std::move(next);
         // Done once beam_width hypotheses have finished and no live beam can still beat the
         // worst of them (not merely once beam_width have finished: a live beam may be far
-        // better than every one that has).
-        if (static_cast<int64_t>(finished.size()) == beam_width &&
+        // better than every one that has). The live beams are then dropped: they are not
+        // finished. After the last step there is nothing to decide: the live beams are cut off
+        // and compete below with their own scores, which the bound does not cover.
+        if (step + 1 < max_length && static_cast<int64_t>(finished.size()) == beam_width &&
             std::all_of(live.begin(), live.end(), [&](const Beam& beam) {
                 return best_reachable(beam) <= finished.back().score;
             })) {
+            live.clear();
             break;
         }
         if (!live.empty()) state->select(IndexTensor(parents));

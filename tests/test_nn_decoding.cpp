@@ -94,6 +94,39 @@ TEST_CASE("beam search's score: log p over ((5 + length) / 6)^alpha, eos counted
     REQUIRE(beams[1].score == Approx(std::log(0.5) / 1.0));
 }
 
+TEST_CASE("beam search returns no partial sequence when it stops early", "[nn][decoding]") {
+    // length_penalty -1: score = log p * (5 + length) / 6, which favours short sequences.
+    // Step 0: "" ends (p 0.4, score log 0.4); "a" lives (0.6). Step 1: "a a" lives (0.312),
+    // "a" ends (0.288, score -1.452). Two have ended, and "a a" can reach at best
+    // log 0.312 * 8/6 = -1.553 (with eos at length 3): the search stops. Unfinished, "a a"
+    // would score log 0.312 * 7/6 = -1.359, better than "a", but it is not a hypothesis.
+    ScriptedModel model;
+    model.next[{}] = {0, 0.4, 0.6, 0};
+    model.next[{kA}] = {0, 0.48, 0.52, 0};
+    const IndexTensor source({5}, {1, 1});
+    const auto beams = beam_search(model, source, kBos, kEos, 6, 2, -1.0f);
+    REQUIRE(beams.size() == 2);
+    REQUIRE(beams[0].tokens.empty());
+    REQUIRE(beams[1].tokens == std::vector<int64_t>{kA});
+    REQUIRE(beams[1].score == Approx(std::log(0.288) * 7.0 / 6.0));
+
+    // With max_length 2 the same step is the last: "a a" is cut off there and, as a
+    // hypothesis without eos of length 2, outscores "a".
+    const auto cut = beam_search(model, source, kBos, kEos, 2, 2, -1.0f);
+    REQUIRE(cut.size() == 2);
+    REQUIRE(cut[0].tokens.empty());
+    REQUIRE(cut[1].tokens == std::vector<int64_t>{kA, kA});
+    REQUIRE(cut[1].score == Approx(std::log(0.312) * 7.0 / 6.0));
+}
+
+TEST_CASE("beam search refuses a length penalty that is not a number", "[nn][decoding]") {
+    ScriptedModel model;
+    const IndexTensor source({5}, {1, 1});
+    for (float alpha : {std::nanf(""), INFINITY}) {
+        REQUIRE_THROWS_AS(beam_search(model, source, kBos, kEos, 4, 2, alpha), ValueError);
+    }
+}
+
 TEST_CASE("beam search finds greedy's answer on a trained model at every width",
           "[nn][decoding][training]") {
     // Duplicate every token: 3 1 4 -> 3 3 1 1 4 4. Ids: 0 pad, 1 bos, 2 eos, 3..12 digits.
