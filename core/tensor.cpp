@@ -197,15 +197,17 @@ Tensor arange(float start, float end, float step) {
     if (step == 0.0f || !std::isfinite(start) || !std::isfinite(end) || !std::isfinite(step)) {
         throw ValueError("arange: step must be non-zero and all arguments finite");
     }
-    // The count in double: (end - start) / step may overflow float, and casting an infinity
-    // or anything beyond int64 to an integer is undefined behaviour.
-    const double count = std::ceil((static_cast<double>(end) - start) / step);
-    if (!(count <= static_cast<double>(Shape::kMaxElements))) {
+    // The count is computed in float, as the arguments are: in double, arange(0, 0.3f, 0.1f)
+    // would have 4 elements, since 0.3f / 0.1f is 3.0000001 there. It may overflow to an
+    // infinity, and casting an infinity, or anything beyond int64, to an integer is undefined
+    // behaviour: check it before the cast, in either direction.
+    const float count = std::ceil((end - start) / step);
+    if (!(count <= static_cast<float>(Shape::kMaxElements))) {
         throw ValueError("arange(" + std::to_string(start) + ", " + std::to_string(end) + ", " +
                          std::to_string(step) + "): " + std::to_string(count) +
                          " elements, more than a tensor can hold");
     }
-    const int64_t n = std::max<int64_t>(0, static_cast<int64_t>(count));
+    const int64_t n = count > 0 ? static_cast<int64_t>(count) : 0;  // an empty range if < 0
     Tensor t(Shape{n});
     for (int64_t i = 0; i < n; ++i) t.data()[i] = start + static_cast<float>(i) * step;
     return t;

@@ -15,6 +15,11 @@ TEST_CASE("factories fill tensors as named", "[tensor]") {
     test::require_values(arange(4), {0, 1, 2, 3});
     test::require_values(arange(1.0f, 2.0f, 0.25f), {1.0f, 1.25f, 1.5f, 1.75f});
     test::require_values(arange(3.0f, 0.0f, -1.0f), {3, 2, 1});
+    // The count in float, as the arguments are (in double 0.3f / 0.1f is 3.0000001: 4 values).
+    test::require_values(arange(0.0f, 0.3f, 0.1f), {0.0f, 0.1f, 0.2f});
+    // A range that runs the wrong way is empty, however long (no cast of -1e30 to int64).
+    REQUIRE(arange(1e30f, -1e30f, 1.0f).numel() == 0);
+    REQUIRE(arange(3e38f, -3e38f, 1.0f).numel() == 0);  // end - start overflows to -inf
     const Tensor t = from_vector({1, 2, 3, 4, 5, 6}, {2, 3});
     REQUIRE(t.shape() == Shape{2, 3});
     REQUIRE(t.at({1, 0}) == 4.0f);
