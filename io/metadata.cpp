@@ -59,6 +59,18 @@ int64_t metadata_integer(const std::map<std::string, std::string>& metadata, con
     return *value;
 }
 
+uint64_t metadata_unsigned(const std::map<std::string, std::string>& metadata,
+                           const std::string& key, std::string_view function,
+                           const std::string& path) {
+    const std::string& text = metadata_text(metadata, key, function, path);
+    uint64_t value = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+        fail(function, path, key, "is '" + text + "', not a whole number in [0, 2^64 - 1]");
+    }
+    return value;
+}
+
 double metadata_finite(const std::map<std::string, std::string>& metadata, const std::string& key,
                        std::string_view function, const std::string& path) {
     const std::string& text = metadata_text(metadata, key, function, path);

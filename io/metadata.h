@@ -34,6 +34,12 @@ int64_t metadata_integer(const std::map<std::string, std::string>& metadata, con
                          int64_t min, int64_t max, std::string_view function,
                          const std::string& path);
 
+/// The metadata value of `key` as a whole number in [0, 2^64 - 1], such as a seed. Throws
+/// CheckpointError as metadata_integer() does ("-1" is refused, not wrapped).
+uint64_t metadata_unsigned(const std::map<std::string, std::string>& metadata,
+                           const std::string& key, std::string_view function,
+                           const std::string& path);
+
 /// The metadata value of `key` as a finite number. Throws CheckpointError as
 /// metadata_integer() does.
 double metadata_finite(const std::map<std::string, std::string>& metadata, const std::string& key,

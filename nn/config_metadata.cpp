@@ -5,7 +5,9 @@
 // and checked without another line.
 #include "nn/config_metadata.h"
 
+#include <cstdio>
 #include <limits>
+#include <type_traits>
 
 #include "io/metadata.h"
 #include "io/safetensors.h"
@@ -50,8 +52,7 @@ struct Reader {
         value = io::metadata_integer(metadata, Writer::key(name), min, kLargest, kFunction, path);
     }
     void operator()(const char* name, uint64_t& value) {
-        value = static_cast<uint64_t>(
-            io::metadata_integer(metadata, Writer::key(name), 0, kLargest, kFunction, path));
+        value = io::metadata_unsigned(metadata, Writer::key(name), kFunction, path);
     }
     void operator()(const char* name, bool& value) {
         value = io::metadata_bool(metadata, Writer::key(name), kFunction, path);

@@ -3,6 +3,7 @@
 
 #include "file_helpers.h"
 #include "nn/checkpoint.h"
+#include "nn/config_metadata.h"
 
 using namespace ag;
 using namespace ag::nn;
@@ -165,4 +166,21 @@ TEST_CASE("load_checkpoint_partial loads what fits and reports the rest", "[nn][
     CHECK_THAT(checkpoint_error([&] { load_checkpoint_partial(untouched, path); }),
                Contains("load_checkpoint_partial: " + path + ": truncated"));
     REQUIRE(bits_of(untouched) == untouched_bits);
+}
+
+TEST_CASE("a configuration reads back from its metadata, seeds up to 2^64 - 1",
+          "[nn][checkpoint][config]") {
+    TransformerConfig config{.source_vocabulary = 7, .target_vocabulary = 9, .d_model = 8,
+                             .heads = 2, .seed = ~uint64_t{0}};  // 18446744073709551615
+    std::map<std::string, std::string> metadata = config_metadata(config);
+    REQUIRE(metadata.at("config.seed") == "18446744073709551615");
+    const TransformerConfig read = transformer_config_from(metadata, "m.safetensors");
+    REQUIRE(read.seed == config.seed);
+    REQUIRE(config_metadata(read) == metadata);
+    // A seed that is not a whole number in [0, 2^64 - 1] is refused, not wrapped.
+    for (const char* bad : {"-1", "18446744073709551616", "1.5", ""}) {
+        metadata["config.seed"] = bad;
+        CHECK_THAT(checkpoint_error([&] { transformer_config_from(metadata, "m.safetensors"); }),
+                   Contains("m.safetensors: metadata 'config.seed' is '" + std::string(bad)));
+    }
 }
