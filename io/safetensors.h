@@ -92,8 +92,10 @@ void save_safetensors(const std::string& path,
 struct ReadOptions {
     /// false (the default): the file must be attograd's, of this format version, with a
     /// checksum that matches and finite floats. true: also accept a plain safetensors file
-    /// from elsewhere (Python, Hugging Face), which has no checksum to verify; one that says
-    /// it is attograd's is still checked in full.
+    /// from elsewhere (Python, Hugging Face), which has no checksum to verify; one that bears
+    /// any mark of attograd's (a "format_version" or "checksum" entry, or a "format" starting
+    /// with "attograd") is still checked in full, so a damaged checkpoint is not taken for a
+    /// foreign file.
     bool from_elsewhere = false;
     /// The function named at the start of error messages.
     std::string_view caller = "read_safetensors";

@@ -183,12 +183,23 @@ private:
     // and one from elsewhere unless the caller accepts it.
     bool check_format(const std::map<std::string, std::string>& metadata) const {
         const auto format = metadata.find("format");
-        if (format == metadata.end() || format->second != kFormat) {
+        const bool ours = format != metadata.end() && format->second == kFormat;
+        // A file with any mark of attograd's is checked in full, even with from_elsewhere:
+        // otherwise one flipped bit in "format" would let a damaged checkpoint skip its checksum.
+        const bool looks_ours =
+            ours || metadata.count("format_version") != 0 || metadata.count("checksum") != 0 ||
+            (format != metadata.end() && format->second.starts_with("attograd"));
+        const std::string what =
+            format == metadata.end() ? std::string("no \"format\" in its metadata")
+                                     : "format '" + format->second + "'";
+        if (!looks_ours) {
             if (options_.from_elsewhere) return false;
-            problem("not an attograd checkpoint (" +
-                    (format == metadata.end() ? std::string("no \"format\" in its metadata")
-                                              : "format '" + format->second + "'") +
+            problem("not an attograd checkpoint (" + what +
                     "); a safetensors file from elsewhere loads with from_elsewhere");
+        }
+        if (!ours) {
+            problem("damaged: it has attograd's marks but " + what + ", expected '" +
+                    std::string(kFormat) + "'");
         }
         const auto version = metadata.find("format_version");
         const std::string found = version == metadata.end() ? "(none)" : version->second;

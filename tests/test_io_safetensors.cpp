@@ -385,6 +385,28 @@ TEST_CASE("a file of another format version, or without its checksum, is refused
                Contains("no checksum in the metadata"));
 }
 
+TEST_CASE("a damaged checkpoint is not taken for a file from elsewhere", "[io][safetensors]") {
+    // One changed byte in "format" must not turn off the checksum: a file with attograd's
+    // other marks is checked in full even with from_elsewhere.
+    TempDir dir;
+    const std::string good = dir.file("good.safetensors");
+    save_safetensors(good, {{"w", random_tensor({4}, 5)}});
+    const std::string bytes = read_bytes(good);
+    const std::string path = dir.file("damaged.safetensors");
+    for (const auto& [from, to] : std::vector<std::pair<std::string, std::string>>{
+             {"\"attograd-checkpoint\"", "\"xttograd-checkpoint\""},
+             {"\"attograd-checkpoint\"", "\"attograd-checkpoinu\""},
+             {"\"format\":", "\"formaz\":"}}) {
+        INFO(to);
+        std::string damaged = bytes;
+        damaged.replace(damaged.find(from), from.size(), to);
+        damaged.back() ^= 0x40;  // and a float of the data, which only the checksum sees
+        write_bytes(path, damaged);
+        CHECK_THAT(checkpoint_error([&] { read_safetensors(path, {.from_elsewhere = true}); }),
+                   Contains(path + ": damaged: it has attograd's marks but"));
+    }
+}
+
 TEST_CASE("random corruption is always a CheckpointError, never a crash", "[io][safetensors]") {
     TempDir dir;
     const std::string path = dir.file("fuzzed.safetensors");

@@ -4,7 +4,7 @@
 A manual check that our checkpoints are ordinary safetensors files (the C++ tests do not need
 Python). It parses the header as the format describes, checks the layout as Hugging Face's
 reader does (offsets tile the data section, sizes match shape x dtype), verifies attograd's
-CRC-32 with zlib, and prints every tensor. If the `safetensors` package is installed it also
+CRC-32 (of the whole file, its digits zeroed) with zlib, and prints every tensor. If the `safetensors` package is installed it also
 loads the file with safetensors.torch.load_file and compares.
 
     python3 tests/reference/check_safetensors.py model.safetensors
@@ -48,7 +48,11 @@ def read(path):
     assert covered == len(data), "the data section has bytes no tensor covers"
 
     if "checksum" in metadata:
-        actual = f"{zlib.crc32(data):08x}"
+        # Format version 2: the CRC-32 of the whole file with the checksum's 8 digits at "0".
+        key = b'"checksum":"'
+        at = raw.index(key, 8, 8 + header_length) + len(key)
+        zeroed = raw[:at] + b"00000000" + raw[at + 8 :]
+        actual = f"{zlib.crc32(zeroed):08x}"
         assert actual == metadata["checksum"], f"checksum {metadata['checksum']} != {actual}"
     return tensors, metadata
 

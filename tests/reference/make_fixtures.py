@@ -76,9 +76,9 @@ def write_safetensors(path, tensors, metadata):
         chunks.append(raw)
         offset += len(raw)
     data = b"".join(chunks)
-    # attograd's reader verifies this CRC-32 of the data section when it is present.
-    metadata = dict(metadata, checksum=f"{zlib.crc32(data):08x}")
-    header["__metadata__"] = metadata
+    # No "checksum": that key marks attograd's own checkpoints, which are checked in full.
+    # These are files from elsewhere, read with from_elsewhere.
+    header["__metadata__"] = dict(metadata)
     text = json.dumps(header, separators=(",", ":")).encode("utf-8")
     text += b" " * (-len(text) % 8)
     with open(path, "wb") as f:
