@@ -32,8 +32,8 @@ public:
     /// The scalar shape [] (rank 0, one element).
     Shape() = default;
     /// A shape from its sizes, e.g. Shape{2, 3}. Throws ValueError if a size is negative or the
-    /// sizes multiply to more than kMaxElements, ShapeError if there are more than kMaxRank
-    /// sizes.
+    /// non-zero sizes multiply to more than kMaxElements (so strides stay in int64 even when
+    /// another size is 0), ShapeError if there are more than kMaxRank sizes.
     Shape(std::initializer_list<int64_t> sizes);
     /// A shape from its sizes. Throws as the constructor above.
     explicit Shape(std::span<const int64_t> sizes);

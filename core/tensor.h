@@ -30,7 +30,8 @@ struct TensorImpl;
 /// core/allocator.h. Not initialized on creation.
 class Storage {
 public:
-    /// A buffer of `size` floats with unspecified contents.
+    /// A buffer of `size` floats with unspecified contents. Throws MemoryError, naming the
+    /// size, if it cannot be allocated.
     explicit Storage(int64_t size);
     ~Storage();
     Storage(const Storage&) = delete;
@@ -56,7 +57,8 @@ class Tensor {
 public:
     /// An undefined tensor (no data). Used for "no gradient" and optional arguments.
     Tensor() = default;
-    /// A tensor of `shape` whose elements are unspecified (use zeros() to get zeros).
+    /// A tensor of `shape` whose elements are unspecified (use zeros() to get zeros). Throws
+    /// MemoryError if its elements cannot be allocated.
     explicit Tensor(const Shape& shape);
 
     /// Whether this handle refers to a tensor.

@@ -49,6 +49,10 @@ bool write_all(int fd, const void* data, size_t size) {
             if (errno == EINTR) continue;
             return false;
         }
+        if (written == 0) {  // no progress and no error: give up rather than spin
+            errno = EIO;
+            return false;
+        }
         bytes += written;
         size -= static_cast<size_t>(written);
     }
@@ -68,24 +72,32 @@ void sync_folder(const std::string& folder) {
 }
 
 // Removes the temporaries of earlier saves of `path` whose writer has died (killed mid-save):
-// "<path>.tmp.<pid>.<n>" with no process <pid>. A live writer's are left alone.
-void remove_dead_writers_temporaries(const std::string& path) {
-    const std::filesystem::path target(path);
-    const std::string prefix = target.filename().string() + ".tmp.";
-    std::error_code error;
-    for (const auto& entry : std::filesystem::directory_iterator(folder_of(path), error)) {
-        const std::string name = entry.path().filename().string();
-        if (!name.starts_with(prefix)) continue;
-        const std::string rest = name.substr(prefix.size());
-        const size_t dot = rest.find('.');
-        if (dot == 0 || dot == std::string::npos ||
-            rest.find_first_not_of("0123456789.") != std::string::npos) {
-            continue;
+// "<path>.tmp.<pid>.<n>" with no process <pid>. A live writer's are left alone. Best effort:
+// the save itself has succeeded, so nothing here may throw (the iterator is advanced with an
+// error_code, and allocation failures are swallowed).
+void remove_dead_writers_temporaries(const std::string& path) noexcept {
+    try {
+        const std::string prefix = std::filesystem::path(path).filename().string() + ".tmp.";
+        std::error_code error;
+        std::filesystem::directory_iterator entry(folder_of(path), error), end;
+        for (; !error && entry != end; entry.increment(error)) {
+            const std::string name = entry->path().filename().string();
+            if (!name.starts_with(prefix)) continue;
+            const std::string rest = name.substr(prefix.size());
+            const size_t dot = rest.find('.');
+            // A pid of 1 to 9 digits: within pid_t, so kill() never sees 0 or a negative
+            // number (which would address a process group, or every process).
+            if (dot == 0 || dot == std::string::npos || dot > 9 ||
+                rest.find_first_not_of("0123456789.") != std::string::npos) {
+                continue;
+            }
+            const long pid = std::strtol(rest.substr(0, dot).c_str(), nullptr, 10);
+            if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
+                std::error_code ignored;
+                std::filesystem::remove(entry->path(), ignored);
+            }
         }
-        const long pid = std::strtol(rest.substr(0, dot).c_str(), nullptr, 10);
-        if (pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH) {
-            std::filesystem::remove(entry.path(), error);
-        }
+    } catch (...) {  // std::bad_alloc from a name: leave the temporaries for the next save
     }
 }
 
