@@ -51,16 +51,6 @@ double seconds_since(std::chrono::steady_clock::time_point began) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
 }
 
-// Thrown at the end of a step when SIGINT, SIGTERM or SIGHUP arrived (demos/common/interrupt.h).
-// This demo has no --resume: it stops, keeping the pretrained checkpoints already saved.
-struct Interrupted {
-    int signal;
-};
-
-void stop_if_interrupted() {
-    if (const int signal = demo::InterruptGuard::received(); signal != 0) throw Interrupted{signal};
-}
-
 // ---- settings -------------------------------------------------------------------------------
 
 struct Settings {
@@ -149,7 +139,7 @@ double pretrain(const Settings& s, const demo::Dialects& world, uint64_t seed,
         average = step == 1 ? loss.item() : 0.98 * average + 0.02 * loss.item();
         tokens += static_cast<double>(ids.numel());
         progress.update(step, average, tokens / seconds_since(began));
-        stop_if_interrupted();
+        demo::InterruptGuard::throw_if_received();  // Ctrl-C: stop here
     }
     progress.finish();
     std::map<std::string, std::string> metadata = ag::nn::config_metadata(config);
@@ -202,7 +192,7 @@ demo::Series finetune(const Settings& s, ag::nn::SequenceClassifier& model,
             curve.x.push_back(static_cast<double>(step));
             curve.y.push_back(accuracy(model, held_out));
         }
-        stop_if_interrupted();
+        demo::InterruptGuard::throw_if_received();  // Ctrl-C: stop here
     }
     return curve;
 }
@@ -312,7 +302,7 @@ int main(int argc, char** argv) {
         const std::vector<demo::Sentence> held_out = world.sentences(s.eval_examples, 999'999);
         const std::filesystem::path out(s.out);
         const ag::io::DirectoryLock lock(s.out);  // created, and ours alone while we run
-        const demo::InterruptGuard interrupts;    // Ctrl-C: stop at the end of the step
+        const demo::InterruptGuard interrupts;    // Ctrl-C: stop at the end of a step
         std::printf("world: %lld dialects of %lld letters, %lld allowed after each; e.g.\n",
                     static_cast<long long>(s.dialects), static_cast<long long>(s.letters),
                     static_cast<long long>(s.successors));
@@ -392,9 +382,11 @@ int main(int argc, char** argv) {
             pretrained_mean, scratch_mean, static_cast<long long>(s.labeled),
             static_cast<long long>(s.seeds), seconds);
         return 0;
-    } catch (const Interrupted& interrupted) {
-        std::printf("\ninterrupted by %s; the pretrained checkpoints saved so far are in %s\n",
-                    demo::InterruptGuard::name(interrupted.signal), s.out.c_str());
+    } catch (const demo::Interrupted& interrupted) {
+        std::printf(
+            "\ninterrupted by %s; this demo does not resume (the pretrained checkpoints "
+            "it finished, if any, are in %s)\n",
+            demo::InterruptGuard::name(interrupted.signal), s.out.c_str());
         return 128 + interrupted.signal;
     } catch (const std::exception& error) {
         std::fprintf(stderr, "pretrain_finetune: %s\n", error.what());

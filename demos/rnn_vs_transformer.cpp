@@ -67,7 +67,8 @@ int main(int argc, char** argv) {
     flags.add_int("seed", &s.seed, "seed of the data and the weights", 0, INT64_MAX);
     flags.add_int("threads", &s.threads, "threads for matrix products", 1, 1024);
     flags.add_string("out", &s.out, "directory for checkpoints and pictures");
-    flags.add_bool("resume", &s.resume, "continue each run from its checkpoint");
+    flags.add_bool("resume", &s.resume,
+                   "continue each run from its checkpoint (a run without one starts afresh)");
     const demo::ParseResult parsed = flags.parse(argc, argv);
     if (parsed.kind == demo::ParseResult::Help) {
         std::printf("%s", flags.help().c_str());
@@ -134,7 +135,8 @@ int main(int argc, char** argv) {
                     .stop_at = s.stop_at,
                     .checkpoint_every = 0,
                     .checkpoint_path = (dir / (name + ".safetensors")).string(),
-                    .resume = s.resume,
+                    // A run interrupted earlier saved the models it reached; the rest start.
+                    .resume = s.resume && std::filesystem::exists(dir / (name + ".safetensors")),
                     .seed = static_cast<uint64_t>(s.seed)};
                 rows.push_back({length, name, demo::train(*model, *task, options, stdout)});
                 if (const int signal = rows.back().result.interrupted_by; signal != 0) {

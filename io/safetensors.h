@@ -93,8 +93,8 @@ struct ReadOptions {
     /// false (the default): the file must be attograd's, of this format version, with a
     /// checksum that matches and finite floats. true: also accept a plain safetensors file
     /// from elsewhere (Python, Hugging Face), which has no checksum to verify; one that bears
-    /// any mark of attograd's (a "format_version" or "checksum" entry, or a "format" starting
-    /// with "attograd") is still checked in full, so a damaged checkpoint is not taken for a
+    /// attograd's marks (a "format" starting with "attograd", or both a "format_version" and a
+    /// "checksum" entry) is still checked in full, so a damaged checkpoint is not taken for a
     /// foreign file.
     bool from_elsewhere = false;
     /// The function named at the start of error messages.
@@ -108,7 +108,9 @@ struct ReadOptions {
 /// an entry without dtype, shape or data_offsets; an unsupported dtype; offsets outside the
 /// data section, overlapping or leaving gaps; a byte range that does not match shape x
 /// element size; a truncated file; and, for attograd's files, a missing or mismatched
-/// checksum, another format version ("format version 1, expected 2") or a NaN or infinity.
+/// checksum, another format version ("format version 1, expected 2") or a NaN or infinity;
+/// and a file with attograd's marks (ReadOptions::from_elsewhere) but another format
+/// ("damaged: it has attograd's marks but format '...'").
 /// Without options.from_elsewhere, also on a file that is not attograd's.
 SafetensorsFile read_safetensors(const std::string& path, const ReadOptions& options = {});
 

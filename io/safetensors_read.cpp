@@ -184,13 +184,15 @@ private:
     bool check_format(const std::map<std::string, std::string>& metadata) const {
         const auto format = metadata.find("format");
         const bool ours = format != metadata.end() && format->second == kFormat;
-        // A file with any mark of attograd's is checked in full, even with from_elsewhere:
-        // otherwise one flipped bit in "format" would let a damaged checkpoint skip its checksum.
+        // A file with attograd's marks is checked in full, even with from_elsewhere: a format
+        // that starts with "attograd", or both a format_version and a checksum. One flipped
+        // bit can spoil one mark but not both, so it cannot make a damaged checkpoint pass for
+        // a foreign file and skip its checksum.
         const bool looks_ours =
-            ours || metadata.count("format_version") != 0 || metadata.count("checksum") != 0 ||
-            (format != metadata.end() && format->second.starts_with("attograd"));
-        const std::string what =
-            format == metadata.end() ? std::string("no \"format\" in its metadata")
+            ours || (format != metadata.end() && format->second.starts_with("attograd")) ||
+            (metadata.count("format_version") != 0 && metadata.count("checksum") != 0);
+        const std::string what = format == metadata.end()
+                                     ? std::string("no \"format\" in its metadata")
                                      : "format '" + format->second + "'";
         if (!looks_ours) {
             if (options_.from_elsewhere) return false;

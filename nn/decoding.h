@@ -41,12 +41,12 @@ struct Hypothesis {
 /// tokens and eos: the decoding steps the hypothesis took (a hypothesis cut off at max_length
 /// has no eos, and length = its tokens). length_penalty 0 ranks by log p alone; above 0 it
 /// favours longer hypotheses, below 0 shorter ones. Only finished hypotheses, and those cut
-/// off at max_length, are returned, never a partial one. The search stops once beam_width hypotheses have ended and no
-/// live one can still beat the worst of them, or after max_length steps: it never stops
-/// while a better sequence is still alive. With beam_width 1 and length_penalty 0 it returns
-/// exactly the greedy sequence (with a length penalty, a longer sequence may outscore it).
-/// Throws ShapeError unless source is [1, S], ValueError if beam_width < 1, max_length < 0 or
-/// length_penalty is not finite.
+/// off at max_length, are returned, never a partial one. The search stops once beam_width
+/// hypotheses have ended and no live one can still beat the worst of them, or after max_length
+/// steps: it never stops while a better sequence is still alive. With beam_width 1 and
+/// length_penalty 0 it returns exactly the greedy sequence (with a length penalty, a longer
+/// sequence may outscore it). Throws ShapeError unless source is [1, S], ValueError if
+/// beam_width < 1, max_length < 0 or length_penalty is not finite.
 std::vector<Hypothesis> beam_search(Seq2SeqModel& model, const IndexTensor& source, int64_t bos,
                                     int64_t eos, int64_t max_length, int64_t beam_width,
                                     float length_penalty = 0.6f);

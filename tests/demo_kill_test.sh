@@ -3,8 +3,9 @@
 #
 # Runs a demo that saves a checkpoint after every step and kills it (SIGKILL: no chance to
 # clean up) at varied moments, some of them surely in the middle of writing a file. Each time,
-# a fresh process must resume from the checkpoint: saves go to a fresh "<path>.tmp.<pid>.<n>" and are renamed
-# over the previous file only once complete, so the file on disk is always a whole one.
+# a fresh process must resume from the checkpoint: saves go to a fresh "<path>.tmp.<pid>.<n>"
+# and are renamed over the previous file only once complete, so the file on disk is always a
+# whole one.
 set -euo pipefail
 reverse="$1"
 work=$(mktemp -d)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# tests/demo_safety_test.sh REVERSE COPY RNN_VS_TRANSFORMER PRETRAIN_FINETUNE — what a run does when it is interrupted, shares its
-# folder, or is pointed at the wrong things: it stops cleanly and says why, and loses nothing.
+# tests/demo_safety_test.sh REVERSE COPY RNN_VS_TRANSFORMER PRETRAIN_FINETUNE — what a run
+# does when it is interrupted, shares its folder, or is pointed at the wrong things: it stops
+# cleanly and says why, and loses nothing.
 set -euo pipefail
 reverse="$1" copy="$2" compare="$3" pretrain="$4"
 work=$(mktemp -d)
@@ -80,10 +81,13 @@ grep -q "task 'copy', this run trains 'reverse'" "$out.resume.log" ||
 [[ "$(sha256sum "$out/checkpoint.safetensors")" == "$before" ]] || fail "copy's checkpoint changed"
 
 # 7. The demos that train more than once stop at the first signal too: rnn_vs_transformer
-#    (one run per model) says how to resume, pretrain_finetune (no --resume) just stops.
+#    (one run per model) says how to resume, and its --resume continues the interrupted run and
+#    starts the others; pretrain_finetune (no --resume) just stops. (timeout --foreground:
+#    plain timeout would pass the signal on twice, and the second one exits at once.)
 out="$work/compare"
-timeout 120 "$compare" --lengths 3 --steps 100000 --d-model 16 --heads 2 --layers 1 --batch 4 \
-  --eval-every 100000 --threads 1 --out "$out" > "$out.log" 2>&1 &
+compare_flags=(--lengths 3 --d-model 16 --heads 2 --layers 1 --batch 4 --eval-every 100000
+               --threads 1 --out "$out")
+timeout --foreground 120 "$compare" "${compare_flags[@]}" --steps 100000 > "$out.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "== rnn" "$out.log" && break; sleep 0.1; done
 sleep 0.5; kill -INT "$pid"
@@ -92,16 +96,23 @@ status=0; wait "$pid" || status=$?
 grep -q "interrupted by SIGINT after step [0-9]* of the rnn" "$out.log" ||
   { cat "$out.log"; fail "rnn_vs_transformer: no interruption message"; }
 ! grep -q "== transformer" "$out.log" || fail "rnn_vs_transformer trained on after SIGINT"
-[[ -f "$out/length_3/rnn.safetensors" ]] || fail "rnn_vs_transformer saved no checkpoint"
+step=$(sed -n "s/.*interrupted by SIGINT after step \([0-9]*\) of the rnn.*/\1/p" "$out.log")
+expect_exit 0 "$out.resume.log" timeout 120 "$compare" "${compare_flags[@]}" \
+  --steps $((step + 2)) --resume
+grep -q "resumed from .*rnn.safetensors at step $step\$" "$out.resume.log" ||
+  { cat "$out.resume.log"; fail "rnn_vs_transformer did not resume at $step"; }
+grep -q "result: task=reverse model=transformer" "$out.resume.log" ||
+  { cat "$out.resume.log"; fail "rnn_vs_transformer did not go on to the transformer"; }
 out="$work/pretrain"
-timeout 120 "$pretrain" --seeds 1 --pretrain-steps 100000 --d-model 16 --heads 2 --layers 1 \
-  --d-ff 32 --threads 1 --out "$out" > "$out.log" 2>&1 &
+timeout --foreground 120 "$pretrain" --seeds 1 --pretrain-steps 100000 --d-model 16 \
+  --heads 2 --layers 1 --d-ff 32 --threads 1 --out "$out" > "$out.log" 2>&1 &
 pid=$!
 for _ in $(seq 100); do grep -q "^seed" "$out.log" && break; sleep 0.1; done
 sleep 0.5; kill -TERM "$pid"
 status=0; wait "$pid" || status=$?
 [[ $status -eq 143 ]] || { cat "$out.log"; fail "pretrain_finetune SIGTERM: exit $status"; }
-grep -q "interrupted by SIGTERM" "$out.log" || { cat "$out.log"; fail "pretrain_finetune message"; }
+grep -q "interrupted by SIGTERM; this demo does not resume" "$out.log" ||
+  { cat "$out.log"; fail "pretrain_finetune: no interruption message"; }
 
 echo "safety: signals, a shared folder, a bad --out, links, pipes, another task's file and" \
   "the demos that train twice: 7 passed"

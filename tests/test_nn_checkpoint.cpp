@@ -170,8 +170,11 @@ TEST_CASE("load_checkpoint_partial loads what fits and reports the rest", "[nn][
 
 TEST_CASE("a configuration reads back from its metadata, seeds up to 2^64 - 1",
           "[nn][checkpoint][config]") {
-    TransformerConfig config{.source_vocabulary = 7, .target_vocabulary = 9, .d_model = 8,
-                             .heads = 2, .seed = ~uint64_t{0}};  // 18446744073709551615
+    TransformerConfig config{.source_vocabulary = 7,
+                             .target_vocabulary = 9,
+                             .d_model = 8,
+                             .heads = 2,
+                             .seed = ~uint64_t{0}};  // 18446744073709551615
     std::map<std::string, std::string> metadata = config_metadata(config);
     REQUIRE(metadata.at("config.seed") == "18446744073709551615");
     const TransformerConfig read = transformer_config_from(metadata, "m.safetensors");

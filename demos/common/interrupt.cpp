@@ -42,6 +42,10 @@ InterruptGuard::~InterruptGuard() {
 
 int InterruptGuard::received() { return g_received; }
 
+void InterruptGuard::throw_if_received() {
+    if (const int signal = g_received; signal != 0) throw Interrupted{signal};
+}
+
 const char* InterruptGuard::name(int signal) {
     switch (signal) {
         case SIGINT:

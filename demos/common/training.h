@@ -55,8 +55,10 @@ struct TrainingResult {
     std::vector<std::pair<int64_t, Evaluation>> evaluations;
     int64_t step_reached_stop_at = -1;    ///< first step whose evaluation reached stop_at
     double seconds_reached_stop_at = -1;  ///< and the wall time then
-    /// The signal (SIGINT, SIGTERM, SIGHUP) that stopped the run at the end of a step, after
-    /// saving its checkpoint (demos/common/interrupt.h); 0 if none did.
+    /// The signal (SIGINT, SIGTERM, SIGHUP) received during the run (demos/common/interrupt.h),
+    /// or 0: it stopped the run at the end of a step, after saving its checkpoint, or came
+    /// during the last evaluation or save of a run that had finished. Either way the caller
+    /// should stop.
     int interrupted_by = 0;
 };
 

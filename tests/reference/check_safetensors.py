@@ -4,8 +4,9 @@
 A manual check that our checkpoints are ordinary safetensors files (the C++ tests do not need
 Python). It parses the header as the format describes, checks the layout as Hugging Face's
 reader does (offsets tile the data section, sizes match shape x dtype), verifies attograd's
-CRC-32 (of the whole file, its digits zeroed) with zlib, and prints every tensor. If the `safetensors` package is installed it also
-loads the file with safetensors.torch.load_file and compares.
+CRC-32 (of the whole file, its digits zeroed) with zlib, and prints every tensor. If the
+`safetensors` package is installed it also loads the file with safetensors.torch.load_file
+and compares.
 
     python3 tests/reference/check_safetensors.py model.safetensors
     python3 tests/reference/check_safetensors.py --write fixture.safetensors   # a torch-style
