@@ -155,7 +155,7 @@ void run_backward(const Tensor& root, const Tensor& grad_root, bool retain_graph
             "leaf with set_requires_grad() before computing with it, and do not call "
             "backward inside a NoGradGuard");
     }
-    NoGradGuard no_grad;  // rule 3: computing gradients records nothing
+    NoGradGuard no_grad;  // rule 4: computing gradients records nothing
     if (root.is_leaf()) {
         accumulate_into_leaf(*root.impl(), grad_root);
         return;

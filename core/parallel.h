@@ -6,8 +6,9 @@
 //         for (int64_t i = begin; i < end; ++i) process_row(i);
 //     });
 //
-// The range is cut into at most get_num_threads() contiguous pieces of at least `grain`
-// indices; the calling thread runs the first piece and the workers the others. A loop too small
+// The range is cut into at most get_num_threads() contiguous pieces, and at most one piece per
+// `grain` indices (rounded up); the calling thread runs the first piece and the workers the
+// others. A loop too small
 // to be worth waking a thread for, or one started from inside another parallel_for, simply runs
 // on the calling thread. That is all: no task graph, no work stealing, no OpenMP.
 //
@@ -23,11 +24,13 @@ namespace ag {
 /// Calls `fn(piece_begin, piece_end)` on contiguous pieces that together cover [begin, end)
 /// exactly once, possibly on several threads at the same time, and returns when all are done.
 ///
-/// The pieces are at most get_num_threads() and, but for rounding, of equal size; each holds at
-/// least `grain` indices (a `grain` below 1 counts as 1), so the whole range runs as a single
-/// call on the calling thread when `end - begin <= grain`, when one thread is set, or when called
-/// from inside another parallel_for (nested loops run inline, never deadlock). An empty range
-/// calls nothing. If `fn` throws, the first exception is rethrown here after every piece ended.
+/// The pieces are at most get_num_threads() and at most ceil((end - begin) / grain), of equal
+/// size but for rounding (a `grain` below 1 counts as 1). A piece may thus hold fewer than
+/// `grain` indices: 100 indices at grain 64 make two pieces of 50. The whole range runs as a
+/// single call on the calling thread when `end - begin <= grain`, when one thread is set, or
+/// when called from inside another parallel_for (nested loops run inline, never deadlock). An empty
+/// range calls nothing. If `fn` throws, the first exception is rethrown here after every piece
+/// ended.
 ///
 /// A template, so that a loop that runs inline (most loops over small tensors) calls `fn`
 /// directly: wrapping a lambda in a std::function costs a heap allocation, paid only when the

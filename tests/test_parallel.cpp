@@ -1,5 +1,6 @@
 // tests/test_parallel.cpp — ag::parallel_for: every index once, nesting, thread counts, errors.
 #include <atomic>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
 #include <vector>
@@ -76,6 +77,19 @@ TEST_CASE("parallel_for: uses at most get_num_threads pieces", "[parallel]") {
     std::atomic<int> pieces{0};
     ag::parallel_for(0, 1000, 1, [&](int64_t, int64_t) { ++pieces; });
     REQUIRE(pieces == 2);
+}
+
+TEST_CASE("parallel_for: at most one piece per grain, rounded up, of equal sizes", "[parallel]") {
+    // As core/parallel.h says: 100 indices at grain 64 make two pieces of 50, not one of 64.
+    test::ThreadCountGuard restore;
+    ag::set_num_threads(4);
+    std::mutex lock;
+    std::vector<int64_t> sizes;
+    ag::parallel_for(0, 100, 64, [&](int64_t lo, int64_t hi) {
+        const std::lock_guard<std::mutex> hold(lock);
+        sizes.push_back(hi - lo);
+    });
+    REQUIRE(sizes == std::vector<int64_t>{50, 50});
 }
 
 TEST_CASE("parallel_for: nested calls run inline and cover everything", "[parallel]") {
