@@ -33,6 +33,17 @@ private:
     float spare_normal_ = 0.0f;
 };
 
+/// SplitMix64's finalizer (Steele, Lea & Flood, 2014): 64 bits that look random, a fixed
+/// function of `x`, and any change of x changes about half of them. A counter-based source of
+/// random numbers: mix64(seed + i * 0x9e3779b97f4a7c15) is the i-th number of SplitMix64's
+/// stream from `seed`, computed directly for any i, so what was drawn can be drawn again
+/// (attention dropout recomputes its mask in backward this way). Never throws.
+inline uint64_t mix64(uint64_t x) {
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
+
 /// The generator used by the factories and ops when none is passed (like torch's default
 /// generator). Seed it with manual_seed for reproducible runs. One per thread.
 Generator& default_generator();

@@ -7,6 +7,7 @@
 
 #include "core/error.h"
 #include "core/ops.h"
+#include "core/random.h"
 #include "demos/common/batching.h"
 #include "demos/common/interrupt.h"
 #include "demos/common/progress.h"
@@ -24,10 +25,7 @@ namespace {
 // A seed for one purpose at one step, so that step t draws the same numbers whether or not the
 // run was interrupted and resumed before it (SplitMix64's finalizer spreads the bits).
 uint64_t seed_for(uint64_t seed, uint64_t step, uint64_t purpose) {
-    uint64_t z = seed * 0x9e3779b97f4a7c15ULL + step * 0xbf58476d1ce4e5b9ULL + purpose;
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    return ag::mix64(seed * 0x9e3779b97f4a7c15ULL + step * 0xbf58476d1ce4e5b9ULL + purpose);
 }
 constexpr uint64_t kBatchPurpose = 1, kDropoutPurpose = 2, kHeldOutPurpose = 3;
 
