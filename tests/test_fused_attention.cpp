@@ -379,57 +379,109 @@ TEST_CASE("fused_attention rejects mismatched shapes with ShapeError", "[ops][fu
             0);
 }
 
-namespace {
-/// [B, T, H * D] -> [B, H, T, D] and back: what fused_multi_head_attention does by addressing.
-Tensor split(const Tensor& x, int64_t heads) {
-    return transpose(reshape(x, {x.size(0), x.size(1), heads, x.size(2) / heads}), 1, 2);
-}
-Tensor merge(const Tensor& x) {
-    return reshape(transpose(x, 1, 2), {x.size(0), x.size(2), x.size(1) * x.size(3)});
-}
-}  // namespace
-
-TEST_CASE("fused_multi_head_attention equals split then fused_attention then merge",
+TEST_CASE("fused_multi_head_attention equals fused_attention between transposes",
           "[ops][fused_attention]") {
-    // Heads side by side in the last dimension, read and written in place: the same values and
-    // gradients as with the explicit transposes, over masks, causal, odd sizes and Tq != Tk.
+    // Heads in the third dimension, [B, T, H, D], read and written in place: the same values
+    // and gradients as with the explicit transposes, over masks, causal, odd sizes, Tq != Tk
+    // and dropout.
     struct Case {
         int64_t batch, heads, tq, tk, dk, dv;
         bool causal, padding;
+        float dropout;
     };
     for (const Case& c :
-         {Case{2, 4, 6, 6, 8, 8, true, true}, Case{3, 2, 5, 7, 3, 5, false, true},
-          Case{1, 3, 70, 70, 4, 6, true, false}, Case{2, 1, 33, 9, 5, 5, false, false}}) {
-        const Tensor q = test::random({c.batch, c.tq, c.heads * c.dk}, 11);
-        const Tensor k = test::random({c.batch, c.tk, c.heads * c.dk}, 12);
-        const Tensor v = test::random({c.batch, c.tk, c.heads * c.dv}, 13);
+         {Case{2, 4, 6, 6, 8, 8, true, true, 0.0f}, Case{3, 2, 5, 7, 3, 5, false, true, 0.0f},
+          Case{1, 3, 70, 70, 4, 6, true, false, 0.0f}, Case{2, 1, 33, 9, 5, 5, false, false, 0.0f},
+          Case{2, 3, 70, 66, 4, 6, true, true, 0.25f}}) {
+        const Tensor q = test::random({c.batch, c.tq, c.heads, c.dk}, 11);
+        const Tensor k = test::random({c.batch, c.tk, c.heads, c.dk}, 12);
+        const Tensor v = test::random({c.batch, c.tk, c.heads, c.dv}, 13);
         const Tensor mask = c.padding ? random_mask({c.batch, 1, 1, c.tk}, 14) : Tensor();
-        const Result side_by_side =
+        const AttentionDropout dropout{.p = c.dropout, .seed = 7};
+        const Result in_place =
             run(q, k, v, [&](const Tensor& a, const Tensor& b, const Tensor& d) {
-                return fused_multi_head_attention(a, b, d, c.heads, mask, c.causal);
+                return fused_multi_head_attention(a, b, d, mask, c.causal, dropout);
             });
-        const Result split_out =
+        const Result transposed =
             run(q, k, v, [&](const Tensor& a, const Tensor& b, const Tensor& d) {
-                return merge(fused_attention(split(a, c.heads), split(b, c.heads),
-                                             split(d, c.heads), mask, c.causal));
+                return transpose(fused_attention(transpose(a, 1, 2), transpose(b, 1, 2),
+                                                 transpose(d, 1, 2), mask, c.causal, dropout),
+                                 1, 2);
             });
         INFO("B " << c.batch << " H " << c.heads << " Tq " << c.tq << " Tk " << c.tk);
-        // The same block products on the same numbers: equal to the last bit.
-        REQUIRE(side_by_side.out.to_vector() == split_out.out.to_vector());
-        REQUIRE(side_by_side.dq.to_vector() == split_out.dq.to_vector());
-        REQUIRE(side_by_side.dk.to_vector() == split_out.dk.to_vector());
-        REQUIRE(side_by_side.dv.to_vector() == split_out.dv.to_vector());
+        // The same tile products on the same numbers: equal to the last bit.
+        REQUIRE(in_place.out.to_vector() == transposed.out.to_vector());
+        REQUIRE(in_place.dq.to_vector() == transposed.dq.to_vector());
+        REQUIRE(in_place.dk.to_vector() == transposed.dk.to_vector());
+        REQUIRE(in_place.dv.to_vector() == transposed.dv.to_vector());
     }
     test::require_gradcheck(
-        [](const Inputs& x) { return fused_multi_head_attention(x[0], x[1], x[2], 2, {}, true); },
-        {test::random({1, 3, 4}, 15), test::random({1, 3, 4}, 16), test::random({1, 3, 6}, 17)});
+        [](const Inputs& x) { return fused_multi_head_attention(x[0], x[1], x[2], {}, true); },
+        {test::random({1, 3, 2, 2}, 15), test::random({1, 3, 2, 2}, 16),
+         test::random({1, 3, 2, 3}, 17)});
     REQUIRE_THROWS_WITH(
-        fused_multi_head_attention(zeros({2, 3, 8}), zeros({2, 5, 8}), zeros({2, 5, 6}), 4),
-        StartsWith("fused_multi_head_attention: q [2,3,8], k [2,5,8], "
-                   "v [2,5,6], 4 heads"));
+        fused_multi_head_attention(zeros({2, 3, 4, 2}), zeros({2, 5, 4, 2}), zeros({2, 5, 3, 2})),
+        StartsWith("fused_multi_head_attention: q [2,3,4,2], k [2,5,4,2], v [2,5,3,2]: need"));
     REQUIRE_THROWS_WITH(
-        fused_multi_head_attention(zeros({2, 3, 8}), zeros({2, 5, 8}), zeros({2, 5, 8}), 2,
+        fused_multi_head_attention(zeros({2, 3, 2, 4}), zeros({2, 5, 2, 4}), zeros({2, 5, 2, 4}),
                                    zeros({4, 5})),
         StartsWith(
             "fused_multi_head_attention: mask [4,5] does not broadcast to the scores [2,2,3,5]"));
+}
+
+TEST_CASE("fused_attention's dropout equals the plain path times attention_dropout_mask",
+          "[ops][fused_attention][dropout]") {
+    // softmax(masked scores) * Z, then v, built from ag ops with the Z the kernel draws:
+    // outputs and gradients, over a padding mask, causal (with skipped key tiles, and a row
+    // whose keys are all masked) and sizes across tile edges.
+    for (const float p : {0.1f, 0.5f}) {
+        for (const bool is_causal : {false, true}) {
+            const auto [q, k, v] = random_qkv(2, 2, 70, 67, 8, 5);
+            Tensor padding = random_mask({2, 1, 1, 67}, 3);
+            for (int64_t j = 0; j < 67; ++j) padding.data()[j] = 1.0f;  // batch 0: all masked
+            const AttentionDropout dropout{.p = p, .seed = 42};
+            const Tensor z = attention_dropout_mask({2, 2, 70, 67}, dropout);
+            const Tensor plain_mask = is_causal ? either(padding, causal(70, 67)) : padding;
+            const Result fused =
+                run(q, k, v, [&](const Tensor& a, const Tensor& b, const Tensor& c) {
+                    return fused_attention(a, b, c, padding, is_causal, dropout);
+                });
+            const Result plain =
+                run(q, k, v, [&](const Tensor& a, const Tensor& b, const Tensor& c) {
+                    const float scale = 1.0f / std::sqrt(8.0f);
+                    const Tensor scores =
+                        masked_fill(matmul(a * scale, transpose(b, -2, -1)), plain_mask, -1e9f);
+                    return matmul(softmax(scores, -1) * z, c);
+                });
+            INFO("p " << p << (is_causal ? ", causal" : ""));
+            CHECK(relative_error(fused.out, plain.out, 1e-2) <= 1e-5);
+            CHECK(relative_error(fused.dq, plain.dq, 1e-2) <= 1e-5);
+            CHECK(relative_error(fused.dk, plain.dk, 1e-2) <= 1e-5);
+            CHECK(relative_error(fused.dv, plain.dv, 1e-2) <= 1e-5);
+        }
+    }
+}
+
+TEST_CASE("attention_dropout_mask drops a fraction p, scales the rest, and depends on the seed",
+          "[ops][fused_attention][dropout]") {
+    const Tensor z = attention_dropout_mask({4, 8, 64, 64}, {.p = 0.3f, .seed = 1});
+    int64_t dropped = 0;
+    for (int64_t i = 0; i < z.numel(); ++i) {
+        const float factor = z.data()[i];
+        REQUIRE((factor == 0.0f || factor == 1.0f / 0.7f));
+        dropped += factor == 0.0f ? 1 : 0;
+    }
+    // 131072 draws: the fraction dropped is within 5 standard deviations (0.0063) of 0.3.
+    CHECK(std::abs(static_cast<double>(dropped) / static_cast<double>(z.numel()) - 0.3) < 0.0063);
+    const Tensor again = attention_dropout_mask({4, 8, 64, 64}, {.p = 0.3f, .seed = 1});
+    REQUIRE(again.to_vector() == z.to_vector());
+    const Tensor other = attention_dropout_mask({4, 8, 64, 64}, {.p = 0.3f, .seed = 2});
+    REQUIRE(other.to_vector() != z.to_vector());
+    test::require_values(attention_dropout_mask({2, 3}, {}), {1, 1, 1, 1, 1, 1});
+    for (const float bad : {-0.1f, 1.0f, std::nanf("")}) {
+        REQUIRE_THROWS_AS(attention_dropout_mask({2, 3}, {.p = bad}), ValueError);
+        REQUIRE_THROWS_AS(fused_attention(zeros({1, 2, 2}), zeros({1, 2, 2}), zeros({1, 2, 2}),
+                                          Tensor(), false, {.p = bad}),
+                          ValueError);
+    }
 }
