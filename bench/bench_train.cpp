@@ -4,7 +4,9 @@
 // Configurations (the same ones bench/compare_pytorch.py runs in PyTorch):
 //   small  d_model 128, 4 heads, 2+2 layers, feed-forward 512, vocabulary 32, batch 64, length 32
 //   base   d_model 512, 8 heads, 2+2 layers, feed-forward 2048, vocabulary 32, batch 32, length 64
-// Names: train/<config>/threads:<t> and infer/<config>/threads:<t>. Counters:
+// Names: train/<config>/threads:<t> and infer/<config>/threads:<t>; train_dropout/<config>/...
+// is the training step with dropout 0.1 (TransformerConfig's default: on the residuals and on
+// the attention weights, which the fused kernel drops itself). Counters:
 //   tokens_per_second  target tokens (batch x length) processed per second
 //   peak_rss_mb        the process's peak resident memory so far, in MiB; for a figure per
 //                      configuration run one benchmark per process (--benchmark_filter), as
@@ -32,7 +34,7 @@ struct BenchConfig {
 constexpr BenchConfig kSmall{"small", 128, 4, 2, 512, 32, 64, 32};
 constexpr BenchConfig kBase{"base", 512, 8, 2, 2048, 32, 32, 64};
 
-ag::nn::TransformerConfig model_config(const BenchConfig& c) {
+ag::nn::TransformerConfig model_config(const BenchConfig& c, float dropout = 0.0f) {
     return {.source_vocabulary = c.vocabulary,
             .target_vocabulary = c.vocabulary,
             .d_model = c.d_model,
@@ -40,7 +42,7 @@ ag::nn::TransformerConfig model_config(const BenchConfig& c) {
             .encoder_layers = c.layers,
             .decoder_layers = c.layers,
             .d_ff = c.d_ff,
-            .dropout = 0.0f,
+            .dropout = dropout,
             .max_length = c.length,
             .pad_id = -1,
             .seed = 1};
@@ -77,9 +79,9 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
-void train_step(benchmark::State& state, const BenchConfig& c, int threads) {
+void train_step(benchmark::State& state, const BenchConfig& c, int threads, float dropout) {
     ag::set_num_threads(threads);
-    ag::nn::Transformer model(model_config(c));
+    ag::nn::Transformer model(model_config(c, dropout));
     ag::optim::Adam adam(model.named_parameters(), 1e-4f);
     const ag::IndexTensor source = random_tokens(c, 1), target_input = random_tokens(c, 2);
     const ag::IndexTensor target_output = random_tokens(c, 3);
@@ -122,9 +124,13 @@ void register_all() {
             benchmark::RegisterBenchmark(("infer/" + suffix).c_str(), inference, *c, threads)
                 ->Unit(benchmark::kMillisecond)
                 ->MeasureProcessCPUTime();
-            benchmark::RegisterBenchmark(("train/" + suffix).c_str(), train_step, *c, threads)
-                ->Unit(benchmark::kMillisecond)
-                ->MeasureProcessCPUTime();
+            for (const float dropout : {0.0f, 0.1f}) {
+                const std::string name = dropout > 0 ? "train_dropout/" : "train/";
+                benchmark::RegisterBenchmark((name + suffix).c_str(), train_step, *c, threads,
+                                             dropout)
+                    ->Unit(benchmark::kMillisecond)
+                    ->MeasureProcessCPUTime();
+            }
             if (all == 1) break;
         }
     }

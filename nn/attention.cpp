@@ -55,7 +55,7 @@ Tensor combine_masks(const Tensor& a, const Tensor& b) {
 }
 
 AttentionOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
-                                             const Tensor& mask, float dropout_p, bool training) {
+                                             const Tensor& mask, AttentionDropout dropout) {
     if (q.rank() < 2 || k.rank() != q.rank() || v.rank() != q.rank() || q.size(-1) != k.size(-1) ||
         k.size(-2) != v.size(-2)) {
         throw ShapeError("scaled_dot_product_attention: q " + q.shape().to_string() + ", k " +
@@ -84,8 +84,9 @@ AttentionOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, c
     Tensor scores = matmul(q * scale, transpose(k, -2, -1));
     if (mask.defined()) scores = masked_fill(scores, mask, kMaskedScore);
     const Tensor weights = softmax(scores, -1);
-    const Tensor dropped = dropout(weights, dropout_p, training);
-    return {matmul(dropped, v), weights};
+    if (dropout.p == 0.0f) return {matmul(weights, v), weights};
+    // Dropout (training): P * Z, with the Z that the fused kernel draws for this seed.
+    return {matmul(weights * attention_dropout_mask(weights.shape(), dropout), v), weights};
     //! [scaled_dot_product_attention]
 }
 
@@ -114,6 +115,38 @@ void KeyValueCache::select(const IndexTensor& rows) {
     if (values.defined()) values = index_select(values, 0, rows);
 }
 
+AttentionRecording::AttentionRecording() : outer_(active()) { current_recording() = this; }
+
+AttentionRecording::~AttentionRecording() { current_recording() = outer_; }
+
+AttentionRecording*& AttentionRecording::current_recording() {
+    thread_local AttentionRecording* current = nullptr;
+    return current;
+}
+
+AttentionRecording* AttentionRecording::active() { return current_recording(); }
+
+void AttentionRecording::record(const MultiHeadAttention& attention, const Tensor& q,
+                                const Tensor& k, const Tensor& mask) {
+    NoGradGuard no_grad;
+    // softmax(Q_h K_h^T / sqrt(Dh) + M) for every head, as scaled_dot_product_attention has it.
+    const Tensor queries = transpose(q, 1, 2), keys = transpose(k, 1, 2);  // [B, H, T, Dh]
+    const float scale = 1.0f / std::sqrt(static_cast<float>(q.size(-1)));
+    Tensor scores = matmul(queries * scale, transpose(keys, -2, -1));
+    if (mask.defined()) scores = masked_fill(scores, mask, kMaskedScore);
+    weights_[&attention] = softmax(scores, -1).detach();
+}
+
+const Tensor& AttentionRecording::weights(const MultiHeadAttention& attention) const {
+    const auto found = weights_.find(&attention);
+    if (found == weights_.end()) {
+        throw ValueError(
+            "AttentionRecording: this MultiHeadAttention ran no forward while the "
+            "recording lived");
+    }
+    return found->second;
+}
+
 MultiHeadAttention::MultiHeadAttention(int64_t d_model, int64_t heads, float dropout,
                                        Generator& generator)
     : query(d_model, d_model, true, generator),
@@ -127,18 +160,15 @@ MultiHeadAttention::MultiHeadAttention(int64_t d_model, int64_t heads, float dro
         throw ValueError("MultiHeadAttention: " + std::to_string(heads) +
                          " heads do not divide d_model " + std::to_string(d_model));
     }
+    if (!(dropout >= 0.0f && dropout < 1.0f)) {
+        throw ValueError("MultiHeadAttention: dropout " + std::to_string(dropout) +
+                         " is not in [0, 1)");
+    }
     register_module("query", query);
     register_module("key", key);
     register_module("value", value);
     register_module("output", output);
 }
-
-//! [split_heads]
-Tensor MultiHeadAttention::split_heads(const Tensor& x) const {
-    // [B, T, D] -> [B, T, H, Dh] -> [B, H, T, Dh]: each head sees its own Dh-wide slice.
-    return transpose(reshape(x, {x.size(0), x.size(1), heads, head_dim}), 1, 2);
-}
-//! [split_heads]
 
 Tensor MultiHeadAttention::forward(const Tensor& query_input, const Tensor& key_value,
                                    const Tensor& mask, KeyValueCache* cache) {
@@ -149,78 +179,74 @@ Tensor MultiHeadAttention::forward(const Tensor& query_input, const Tensor& key_
                          " and key/value " + key_value.shape().to_string() + ": need [B, T, " +
                          std::to_string(d_model) + "] with the same B");
     }
+    // A mask [B, Tq, Tk] gets a heads dimension, [B, 1, Tq, Tk]: the same for every head.
     const Tensor head_mask = mask.defined() && mask.rank() == 3 ? unsqueeze(mask, 1) : mask;
-    const bool fused = use_fused_attention && !(dropout_p > 0.0f && is_training());
-    if (fused && cache == nullptr) {
-        // The fast path (training, scoring): the heads stay side by side in the projections'
-        // [B, T, D], and fused_multi_head_attention splits and concatenates them by addressing
-        // alone. It computes what the lines below compute, without their four transposes.
-        const Tensor q = query.forward(query_input), k = key.forward(key_value);
-        const Tensor heads_output =
-            fused_multi_head_attention(q, k, value.forward(key_value), heads, head_mask);
-        remember_for_weights(q, k, head_mask, /*side_by_side=*/true);
-        return output.forward(heads_output);
+    //! [multi_head_forward]
+    // 1-2. Project all heads at once (Q = X W_Q, ...) and split into heads: [B, T, H, Dh].
+    const Tensor q = split_heads(query.forward(query_input));
+    const auto [k, v] = keys_and_values(key_value, cache);
+    // 3. Every head attends in its own sub-space: softmax(Q_h K_h^T / sqrt(Dh) + M) V_h.
+    const Tensor heads_output = attend(q, k, v, head_mask);  // [B, Tq, H, Dh]
+    if (AttentionRecording* recording = AttentionRecording::active()) {
+        recording->record(*this, q, k, head_mask);  // heatmaps, when a program asks for them
     }
-    //! [project_queries]
-    const Tensor q = split_heads(query.forward(query_input));  // [B, H, Tq, Dh]
-    Tensor k, v;                                               // [B, H, Tk, Dh]
-    //! [project_queries]
+    // 4. Concatenate the heads and mix them: Concat(head_1, ..., head_h) W_O.
+    return output.forward(concat_heads(heads_output));
+    //! [multi_head_forward]
+}
+
+//! [split_heads]
+Tensor MultiHeadAttention::split_heads(const Tensor& x) const {
+    if (x.rank() != 3 || x.size(2) != heads * head_dim) {
+        throw ShapeError("MultiHeadAttention::split_heads: " + x.shape().to_string() +
+                         " is not [B, T, " + std::to_string(heads * head_dim) + "]");
+    }
+    return reshape(x, {x.size(0), x.size(1), heads, head_dim});
+}
+
+Tensor MultiHeadAttention::concat_heads(const Tensor& x) {
+    if (x.rank() != 4) {
+        throw ShapeError("MultiHeadAttention::concat_heads: " + x.shape().to_string() +
+                         " is not [B, T, H, Dh]");
+    }
+    return reshape(x, {x.size(0), x.size(1), x.size(2) * x.size(3)});
+}
+//! [split_heads]
+
+//! [attend]
+Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& k, const Tensor& v,
+                                  const Tensor& mask) const {
+    // Dropout on the weights while training: which ones, drawn afresh for every call.
+    AttentionDropout dropout;
+    if (is_training() && dropout_p > 0.0f) dropout = {dropout_p, default_generator().next_bits()};
+    if (use_fused_attention) {
+        // The fast path: one op, the same arithmetic tile by tile, on the heads in place.
+        return fused_multi_head_attention(q, k, v, mask, /*is_causal=*/false, dropout);
+    }
+    // The plain path: heads first, [B, H, T, Dh], attention as the formula says, heads back.
+    const AttentionOutput attention = scaled_dot_product_attention(
+        transpose(q, 1, 2), transpose(k, 1, 2), transpose(v, 1, 2), mask, dropout);
+    return transpose(attention.output, 1, 2);
+}
+//! [attend]
+
+//! [key_value_cache]
+std::pair<Tensor, Tensor> MultiHeadAttention::keys_and_values(const Tensor& key_value,
+                                                              KeyValueCache* cache) {
     if (cache != nullptr && cache->is_static && cache->keys.defined()) {
-        k = cache->keys;  // cross-attention: the encoder's keys and values do not change
-        v = cache->values;
-    } else {
-        k = split_heads(key.forward(key_value));
-        v = split_heads(value.forward(key_value));
-        if (cache != nullptr) {
-            if (!cache->is_static && cache->keys.defined()) {  // self-attention: append
-                k = concat({cache->keys, k}, 2);
-                v = concat({cache->values, v}, 2);
-            }
-            cache->keys = k;
-            cache->values = v;
+        return {cache->keys, cache->values};  // cross-attention: the encoder's, computed once
+    }
+    Tensor k = split_heads(key.forward(key_value)), v = split_heads(value.forward(key_value));
+    if (cache != nullptr) {
+        if (!cache->is_static && cache->keys.defined()) {  // self-attention: append this step
+            k = concat({cache->keys, k}, 1);
+            v = concat({cache->values, v}, 1);
         }
+        cache->keys = k;
+        cache->values = v;
     }
-    //! [merge_heads]
-    // (head_mask: a mask [B, Tq, Tk] gets a heads dimension, [B, 1, Tq, Tk].)
-    Tensor heads_output;  // [B, H, Tq, Dh]
-    if (fused) {
-        heads_output = fused_attention(q, k, v, head_mask);
-        remember_for_weights(q, k, head_mask, /*side_by_side=*/false);
-    } else {
-        AttentionOutput attention =
-            scaled_dot_product_attention(q, k, v, head_mask, dropout_p, is_training());
-        heads_output = attention.output;
-        attention_weights_ = attention.weights.detach();
-        last_queries_ = last_keys_ = last_mask_ = Tensor();
-    }
-    // [B, H, Tq, Dh] -> [B, Tq, H, Dh] -> [B, Tq, D]: concatenate the heads, then mix with W_O.
-    const Tensor merged =
-        reshape(transpose(heads_output, 1, 2), {query_input.size(0), query_input.size(1), d_model});
-    return output.forward(merged);
-    //! [merge_heads]
+    return {k, v};
 }
-
-void MultiHeadAttention::remember_for_weights(const Tensor& q, const Tensor& k,
-                                              const Tensor& head_mask, bool side_by_side) {
-    attention_weights_ = Tensor();  // recomputed from these if asked for (no copies now)
-    last_queries_ = q.detach();
-    last_keys_ = k.detach();
-    last_mask_ = head_mask.defined() ? head_mask.detach() : Tensor();
-    last_side_by_side_ = side_by_side;
-}
-
-const Tensor& MultiHeadAttention::attention_weights() const {
-    if (!attention_weights_.defined() && last_queries_.defined()) {
-        NoGradGuard no_grad;
-        // softmax(masked_fill(q k^T / sqrt(d_k), mask, -1e9)): the weights the fused kernel used.
-        const Tensor q = last_side_by_side_ ? split_heads(last_queries_) : last_queries_;
-        const Tensor k = last_side_by_side_ ? split_heads(last_keys_) : last_keys_;
-        const Tensor scores =
-            matmul(q * (1.0f / std::sqrt(static_cast<float>(head_dim))), transpose(k, -2, -1));
-        attention_weights_ = softmax(
-            last_mask_.defined() ? masked_fill(scores, last_mask_, kMaskedScore) : scores, -1);
-    }
-    return attention_weights_;
-}
+//! [key_value_cache]
 
 }  // namespace ag::nn

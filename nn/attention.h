@@ -21,9 +21,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <utility>
 #include <vector>
 
 #include "core/index_tensor.h"
+#include "core/ops/fused_attention.h"
 #include "core/random.h"
 #include "core/tensor.h"
 #include "nn/layers.h"
@@ -31,9 +34,10 @@
 
 namespace ag::nn {
 
-/// The score given to masked positions before softmax: far below any real score, yet finite,
-/// so a row with every key masked gives uniform weights instead of nan.
-inline constexpr float kMaskedScore = -1e9f;
+/// The score given to masked positions before softmax, -1e9: far below any real score, yet
+/// finite, so a row with every key masked gives uniform weights instead of nan. Defined with
+/// the fused kernel (core/ops/fused_attention.h), so both paths mask alike.
+using ag::kMaskedScore;
 
 /// [T, T] with 1 above the diagonal: query t may attend to keys 0..t only.
 /// Throws ValueError if size < 0.
@@ -54,12 +58,14 @@ struct AttentionOutput {
 };
 
 /// softmax(q k^T / sqrt(d_k) + mask) v, for q [..., Tq, Dk], k [..., Tk, Dk], v [..., Tk, Dv];
-/// `mask` (optional) broadcasts to [..., Tq, Tk]. With `dropout_p` > 0 and `training`, the
-/// weights are dropped out before multiplying v (as PyTorch). Throws ShapeError naming the
-/// shapes when q, k, v or mask do not fit together.
+/// `mask` (optional) broadcasts to [..., Tq, Tk]. With `dropout` (training), the weights are
+/// multiplied by attention_dropout_mask(weights.shape(), dropout) before v, as PyTorch drops
+/// them: the same weights that ag::fused_attention drops for that seed. `weights` are the
+/// ones before dropout. Throws ShapeError naming the shapes when q, k, v or mask do not fit
+/// together, ValueError when dropout.p is not in [0, 1).
 AttentionOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
-                                             const Tensor& mask = Tensor(), float dropout_p = 0.0f,
-                                             bool training = false);
+                                             const Tensor& mask = Tensor(),
+                                             AttentionDropout dropout = {});
 
 /// One head of self-attention: Q = X W_Q, K = X W_K, V = X W_V, then attention.
 /// Children: "query", "key", "value", each Linear(d_model -> head_dim).
@@ -83,10 +89,11 @@ private:
 };
 
 /// The keys and values a decoder has already computed, so that decoding one more token costs
-/// one step instead of re-running the whole prefix. `keys`/`values` are [B, H, t, Dh].
+/// one step instead of re-running the whole prefix. `keys`/`values` are [B, t, H, Dh], split
+/// into heads as MultiHeadAttention::split_heads leaves them.
 struct KeyValueCache {
-    Tensor keys;    ///< [B, H, t, Dh], or undefined before the first step
-    Tensor values;  ///< [B, H, t, Dh], or undefined before the first step
+    Tensor keys;    ///< [B, t, H, Dh], or undefined before the first step
+    Tensor values;  ///< [B, t, H, Dh], or undefined before the first step
     /// True for cross-attention: keys and values come from the encoder's output, computed on
     /// the first step and reused unchanged. False for self-attention: each step appends.
     bool is_static = false;
@@ -94,19 +101,52 @@ struct KeyValueCache {
     void select(const IndexTensor& rows);
 };
 
-/// Multi-head attention (see the top of this file).
-/// Children: "query", "key", "value", "output", each Linear(d_model -> d_model).
+class MultiHeadAttention;
+
+/// While one lives, every MultiHeadAttention forward on this thread also computes its
+/// attention weights softmax(Q_h K_h^T / sqrt(Dh) + M) [B, H, Tq, Tk] (no dropout, no graph)
+/// and keeps them here, by module: how a program asks for heatmaps. Training, which makes
+/// none, pays nothing, and no module keeps state between calls. Recordings nest: the innermost
+/// one records.
+class AttentionRecording {
+public:
+    AttentionRecording();
+    ~AttentionRecording();
+    AttentionRecording(const AttentionRecording&) = delete;
+    AttentionRecording& operator=(const AttentionRecording&) = delete;
+
+    /// The weights of `attention`'s last forward while this recording lived, [B, H, Tq, Tk].
+    /// Throws ValueError if it ran none.
+    const Tensor& weights(const MultiHeadAttention& attention) const;
+    /// The innermost recording alive on this thread, or nullptr.
+    static AttentionRecording* active();
+    /// Computes and keeps `attention`'s weights from its queries q [B, Tq, H, Dh], keys
+    /// k [B, Tk, H, Dh] and mask (what MultiHeadAttention::forward calls).
+    void record(const MultiHeadAttention& attention, const Tensor& q, const Tensor& k,
+                const Tensor& mask);
+
+private:
+    static AttentionRecording*& current_recording();  // this thread's innermost
+    std::map<const MultiHeadAttention*, Tensor> weights_;
+    AttentionRecording* outer_;
+};
+
+/// Multi-head attention (see the top of this file), in four steps that forward() takes in
+/// order: project Q, K and V for all heads at once; split them into heads, [B, T, H, Dh]
+/// (a reshape: head h is the h-th Dh-wide band of every row, nothing is copied); attend, every
+/// head in its own sub-space; concatenate the heads (the inverse reshape) and mix them with
+/// W_O. Children: "query", "key", "value", "output", each Linear(d_model -> d_model).
 ///
-/// The heads attend through ag::fused_multi_head_attention (core/ops/fused_attention.h): the
-/// same softmax(Q K^T / sqrt(d_k)) V as scaled_dot_product_attention, computed block by block
-/// without storing the [Tq, Tk] weights (memory grows linearly with the sequence), on the
-/// projections as they are, heads side by side, so splitting and concatenating the heads costs
-/// no copy. With a KeyValueCache (decoding) the heads are split explicitly and attend through
-/// ag::fused_attention. While training with attention dropout (which drops the weights
-/// themselves) it takes the plain path.
+/// attend() is the one call where the fast path and the plain one differ: by default
+/// ag::fused_multi_head_attention (core/ops/fused_attention.h), the same softmax(Q K^T /
+/// sqrt(d_k)) V computed tile by tile without storing the [Tq, Tk] weights, on the heads where
+/// they lie; with use_fused_attention = false, scaled_dot_product_attention between
+/// transposes. Both drop the same weights while training with dropout, so training takes the
+/// fused path whatever the dropout.
 class MultiHeadAttention : public Module {
 public:
-    /// Throws ValueError unless heads > 0 and heads divides d_model.
+    /// Throws ValueError unless heads > 0 and heads divides d_model, or if dropout is not in
+    /// [0, 1).
     MultiHeadAttention(int64_t d_model, int64_t heads, float dropout = 0.0f,
                        Generator& generator = default_generator());
     /// query [B, Tq, d_model] attends over key_value [B, Tk, d_model] -> [B, Tq, d_model].
@@ -115,10 +155,18 @@ public:
     /// shapes.
     Tensor forward(const Tensor& query, const Tensor& key_value, const Tensor& mask = Tensor(),
                    KeyValueCache* cache = nullptr);
-    /// The weights of the last forward, [B, H, Tq, Tk] (detached), for drawing heatmaps.
-    /// The fused path does not store them: they are recomputed from that forward's queries,
-    /// keys and mask on the first call after it. Undefined before any forward.
-    const Tensor& attention_weights() const;
+
+    /// [B, T, H * Dh] -> [B, T, H, Dh]: head h reads the h-th Dh-wide band of every row. A
+    /// reshape, so no copy. Throws ShapeError unless x is [B, T, H * Dh].
+    Tensor split_heads(const Tensor& x) const;
+    /// [B, T, H, Dh] -> [B, T, H * Dh], split_heads' inverse: the heads' outputs side by side,
+    /// Concat(head_1, ..., head_h). A reshape. Throws ShapeError unless x is rank 4.
+    static Tensor concat_heads(const Tensor& x);
+    /// Every head at once: softmax(Q_h K_h^T / sqrt(Dh) + mask) V_h, for q [B, Tq, H, Dh],
+    /// k and v [B, Tk, H, Dh] -> [B, Tq, H, Dh]; while training, with dropout on the weights
+    /// (drawn from the default generator). Fused or plain (use_fused_attention): the two agree
+    /// up to rounding. Throws ShapeError for mismatched shapes.
+    Tensor attend(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask) const;
 
     ///@{
     /// W_Q, W_K, W_V (all heads at once) and W_O: d_model -> d_model.
@@ -127,20 +175,14 @@ public:
     int64_t heads;     ///< H
     int64_t head_dim;  ///< Dh = d_model / H
     float dropout_p;   ///< dropout on the attention weights while training
-    /// True (the default): attend with ag::fused_attention. False: with the plain composition,
-    /// scaled_dot_product_attention (tests compare the two; learners can step through it).
+    /// True (the default): attend with ag::fused_multi_head_attention. False: with the plain
+    /// composition, scaled_dot_product_attention (tests compare the two; learners can step
+    /// through it).
     bool use_fused_attention = true;
 
 private:
-    Tensor split_heads(const Tensor& x) const;  // [B, T, D] -> [B, H, T, Dh]
-    // Keeps what recomputes the fused path's weights on demand (attention_weights()).
-    void remember_for_weights(const Tensor& q, const Tensor& k, const Tensor& head_mask,
-                              bool side_by_side);
-    // The last forward's weights, or (fused path) what recomputes them on demand: queries and
-    // keys as [B, H, T, Dh], or as [B, T, H * Dh] when last_side_by_side_.
-    mutable Tensor attention_weights_;
-    Tensor last_queries_, last_keys_, last_mask_;
-    bool last_side_by_side_ = false;
+    // K and V of key_value, split into heads; with a cache, extended by (or taken from) it.
+    std::pair<Tensor, Tensor> keys_and_values(const Tensor& key_value, KeyValueCache* cache);
 };
 
 }  // namespace ag::nn

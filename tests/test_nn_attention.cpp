@@ -46,8 +46,9 @@ TEST_CASE("a padded key gets exactly zero attention weight", "[nn][attention][ma
     MultiHeadAttention attention(8, 2);
     const Tensor x = test::random({2, 4, 8});
     const Tensor mask = padding_mask(std::vector<int64_t>{4, 2}, 4);
+    const AttentionRecording recording;
     (void)attention.forward(x, x, mask);
-    const Tensor& weights = attention.attention_weights();  // [B, H, Tq, Tk]
+    const Tensor& weights = recording.weights(attention);  // [B, H, Tq, Tk]
     REQUIRE(weights.shape() == Shape{2, 2, 4, 4});
     for (int64_t h = 0; h < 2; ++h) {
         for (int64_t query = 0; query < 4; ++query) {
@@ -95,16 +96,25 @@ TEST_CASE("one-head MultiHeadAttention equals SelfAttention with the same weight
     const Tensor mask = causal_mask(4);
     // MultiHead = Concat(head) W_O: with one head, W_O applied to SelfAttention's output.
     const Tensor expected = multi.output.forward(single.forward(x, mask));
+    const AttentionRecording recording;
     test::require_values(multi.forward(x, x, mask), expected.to_vector(), 1e-5f);
-    test::require_values(multi.attention_weights(), single.attention_weights().to_vector(), 1e-6f);
+    test::require_values(recording.weights(multi), single.attention_weights().to_vector(), 1e-6f);
 }
 
 TEST_CASE("MultiHeadAttention: cross-attention shapes, errors, gradcheck", "[nn][attention]") {
     MultiHeadAttention attention(8, 4);
     REQUIRE(attention.head_dim == 2);
     const Tensor queries = test::random({2, 3, 8}), memory = test::random({2, 7, 8});
-    REQUIRE(attention.forward(queries, memory).shape() == Shape{2, 3, 8});
-    REQUIRE(attention.attention_weights().shape() == Shape{2, 4, 3, 7});
+    {
+        const AttentionRecording recording;
+        REQUIRE(attention.forward(queries, memory).shape() == Shape{2, 3, 8});
+        REQUIRE(recording.weights(attention).shape() == Shape{2, 4, 3, 7});
+    }
+    // No recording, no weights kept: a recording made afterwards has none for it.
+    (void)attention.forward(queries, memory);
+    const AttentionRecording later;
+    REQUIRE_THROWS_AS(later.weights(attention), ValueError);
+    REQUIRE_THROWS_WITH(MultiHeadAttention(8, 2, 1.0f), Contains("dropout 1.000000 is not in"));
     REQUIRE_THROWS_WITH(MultiHeadAttention(8, 3), Contains("3 heads do not divide"));
     REQUIRE_THROWS_AS(attention.forward(queries, test::random({3, 7, 8})), ShapeError);
     REQUIRE_THROWS_AS(attention.forward(queries, queries, ones({3, 4})), ShapeError);
@@ -118,7 +128,11 @@ TEST_CASE("MultiHeadAttention: cross-attention shapes, errors, gradcheck", "[nn]
 
 TEST_CASE("MultiHeadAttention: the fused and the plain path agree, values and gradients",
           "[nn][attention][fused_attention]") {
-    MultiHeadAttention attention(16, 4);
+    // Also while training with dropout: both paths drop the same weights for the same seed.
+    const float dropout = GENERATE(0.0f, 0.1f);
+    MultiHeadAttention attention(16, 4, dropout);
+    attention.train();
+    INFO("dropout " << dropout);
     const Tensor x = test::random({3, 6, 16}, 21), memory = test::random({3, 9, 16}, 22);
     const Tensor self_mask =
         combine_masks(causal_mask(6), padding_mask(std::vector<int64_t>{6, 4, 1}, 6));
@@ -131,10 +145,12 @@ TEST_CASE("MultiHeadAttention: the fused and the plain path agree, values and gr
         for (const bool fused : {true, false}) {
             attention.use_fused_attention = fused;
             attention.zero_grad();
+            manual_seed(5);  // the same draw of dropped weights for both
+            const AttentionRecording recording;
             const Tensor out = attention.forward(x, key_value, mask);
             sum(out * upstream).backward();
             outputs.push_back(out.to_vector());
-            weights.push_back(attention.attention_weights().to_vector());
+            weights.push_back(recording.weights(attention).to_vector());
             std::vector<float> all;
             for (const auto& [name, parameter] : attention.named_parameters()) {
                 const std::vector<float> g = parameter.grad().to_vector();
@@ -142,10 +158,27 @@ TEST_CASE("MultiHeadAttention: the fused and the plain path agree, values and gr
             }
             gradients.push_back(all);
         }
-        REQUIRE(weights[0] == weights[1]);  // recomputed exactly as the plain path computes them
+        REQUIRE(weights[0] == weights[1]);  // recorded the same way, whichever path ran
         test::require_values(from_vector(outputs[0], {static_cast<int64_t>(outputs[0].size())}),
                              outputs[1], 1e-5f);
         test::require_values(from_vector(gradients[0], {static_cast<int64_t>(gradients[0].size())}),
                              gradients[1], 1e-4f);
     }
+}
+
+TEST_CASE("MultiHeadAttention drops attention weights while training, and only then",
+          "[nn][attention][dropout]") {
+    MultiHeadAttention attention(8, 2, 0.5f);
+    const Tensor x = test::random({2, 5, 8}, 31);
+    attention.eval();
+    const Tensor evaluated = attention.forward(x, x);
+    test::require_values(attention.forward(x, x), evaluated.to_vector(), 0.0f);  // deterministic
+    attention.train();
+    manual_seed(1);
+    const Tensor first = attention.forward(x, x);
+    manual_seed(1);
+    REQUIRE(attention.forward(x, x).to_vector() == first.to_vector());  // the seed decides
+    manual_seed(2);
+    REQUIRE(attention.forward(x, x).to_vector() != first.to_vector());
+    REQUIRE(first.to_vector() != evaluated.to_vector());
 }

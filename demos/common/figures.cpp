@@ -54,6 +54,7 @@ void write_transformer_attention(const std::string& directory, ag::nn::Transform
     ag::NoGradGuard no_grad;
     model.eval();
     const Batch batch = make_batch({example});
+    const ag::nn::AttentionRecording recording;  // every attention's weights, this forward's
     (void)model.forward(batch.source, batch.target_input);
     const std::vector<std::string> source = labels(task, example.source);
     // Row t of the decoder writes target_output[t]: label rows with what they write.
@@ -63,11 +64,11 @@ void write_transformer_attention(const std::string& directory, ag::nn::Transform
 
     std::vector<Heatmap> cross, encoder;
     for (size_t l = 0; l < model.decoder.layers.size(); ++l) {
-        add_heads(cross, model.decoder.layers[l].cross_attention.attention_weights(),
+        add_heads(cross, recording.weights(model.decoder.layers[l].cross_attention),
                   "decoder layer " + std::to_string(l), output, source);
     }
     for (size_t l = 0; l < model.encoder.layers.size(); ++l) {
-        add_heads(encoder, model.encoder.layers[l].self_attention.attention_weights(),
+        add_heads(encoder, recording.weights(model.encoder.layers[l].self_attention),
                   "encoder layer " + std::to_string(l), source, source);
     }
     const int64_t heads = model.config().heads;
