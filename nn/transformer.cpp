@@ -201,12 +201,19 @@ Tensor Transformer::embed(const Embedding& table, const IndexTensor& ids, int64_
 }
 //! [embed]
 
-Tensor Transformer::encode(const IndexTensor& source) {
+Tensor Transformer::source_mask(const IndexTensor& source) const {
     if (source.shape().rank() != 2) {
         throw ShapeError("Transformer::encode: source must be [B, S], got " +
                          source.shape().to_string());
     }
-    const Tensor mask = config_.pad_id >= 0 ? padding_mask(source, config_.pad_id) : Tensor();
+    return config_.pad_id >= 0 ? padding_mask(source, config_.pad_id) : Tensor();
+}
+
+Tensor Transformer::encode(const IndexTensor& source) {
+    return encode(source, source_mask(source));
+}
+
+Tensor Transformer::encode(const IndexTensor& source, const Tensor& mask) {
     return encoder.forward(embed(source_embedding, source, 0), mask);
 }
 
@@ -218,9 +225,8 @@ Tensor Transformer::forward(const IndexTensor& source, const IndexTensor& target
                          ": need [B, S] and [B, T] with the same B");
     }
     //! [transformer_forward]
-    const Tensor memory = encode(source);
-    const bool padded = config_.pad_id >= 0;
-    const Tensor memory_mask = padded ? padding_mask(source, config_.pad_id) : Tensor();
+    const Tensor memory_mask = source_mask(source);  // padded source tokens, hidden everywhere
+    const Tensor memory = encode(source, memory_mask);
     // The decoder may not look ahead: position t sees target positions 0..t. No target padding
     // mask is needed: padding comes after the real tokens, so the causal mask already hides it
     // from every real position (and padded positions are ignored by the loss). Leaving it out
@@ -234,8 +240,8 @@ Tensor Transformer::forward(const IndexTensor& source, const IndexTensor& target
 
 std::unique_ptr<DecoderState> Transformer::start_decoding(const IndexTensor& source) {
     auto state = std::make_unique<TransformerState>();
-    state->memory = encode(source);
-    if (config_.pad_id >= 0) state->memory_mask = padding_mask(source, config_.pad_id);
+    state->memory_mask = source_mask(source);
+    state->memory = encode(source, state->memory_mask);
     state->caches.resize(2 * decoder.layers.size());
     for (size_t i = 1; i < state->caches.size(); i += 2) state->caches[i].is_static = true;
     return state;

@@ -151,6 +151,10 @@ public:
 
 private:
     Tensor embed(const Embedding& table, const IndexTensor& ids, int64_t start);
+    // [B, 1, S] with 1 at padded source tokens (config.pad_id), or undefined without padding:
+    // hides them from the encoder's self-attention and from the decoder's cross-attention.
+    Tensor source_mask(const IndexTensor& source) const;
+    Tensor encode(const IndexTensor& source, const Tensor& source_mask);
 };
 
 }  // namespace ag::nn
