@@ -47,10 +47,13 @@ struct AttentionSizes {
                row * heads * width;
     }
     //! [side_by_side]
+    ///@{
+    /// Where row `row` of entry `entry` starts in q, k, v and the output.
     int64_t q_at(int64_t entry, int64_t row) const { return at(entry, row, tq, dk); }
     int64_t k_at(int64_t entry, int64_t row) const { return at(entry, row, tk, dk); }
     int64_t v_at(int64_t entry, int64_t row) const { return at(entry, row, tk, dv); }
     int64_t out_at(int64_t entry, int64_t row) const { return at(entry, row, tq, dv); }
+    ///@}
 };
 
 /// Which scores are masked: where the mask is non-zero, and with `causal` every key j > i.
@@ -106,24 +109,39 @@ struct AttentionDropout {
 /// What a forward pass reads and writes. out [entries of Tq x Dv]; row_max and row_log_sum
 /// [batch, Tq]: per query row, the softmax's max m and log of its sum l (L = m + log l).
 struct AttentionForward {
-    AttentionSizes n;                    ///< the sizes and the layout
-    const MaskedKeys* masked;            ///< which scores are masked
-    AttentionDropout dropout;            ///< which weights are dropped
-    const float *q, *k, *v;              ///< the inputs
-    float *out, *row_max, *row_log_sum;  ///< written: the output and the row statistics
+    AttentionSizes n;          ///< the sizes and the layout
+    const MaskedKeys* masked;  ///< which scores are masked
+    AttentionDropout dropout;  ///< which weights are dropped
+    ///@{
+    /// The inputs.
+    const float *q, *k, *v;
+    ///@}
+    ///@{
+    /// Written: the output and the row statistics.
+    float *out, *row_max, *row_log_sum;
+    ///@}
 };
 
 /// What a backward pass reads and writes: the forward's inputs, output and statistics, the
 /// output's gradient g (laid out as the output), and the inputs' gradients, which must hold
 /// zeros (the tiles add into them); a null gradient is not computed.
 struct AttentionBackward {
-    AttentionSizes n;                          ///< as in the forward pass
-    const MaskedKeys* masked;                  ///< as in the forward pass
-    AttentionDropout dropout;                  ///< as in the forward pass
-    const float *q, *k, *v;                    ///< the forward's inputs
-    const float *out, *row_max, *row_log_sum;  ///< what the forward wrote
-    const float* g;                            ///< d loss / d out, laid out as out
-    float *dq, *dk, *dv;                       ///< added into (zeros first); null: not computed
+    AttentionSizes n;          ///< as in the forward pass
+    const MaskedKeys* masked;  ///< as in the forward pass
+    AttentionDropout dropout;  ///< as in the forward pass
+    ///@{
+    /// The forward's inputs.
+    const float *q, *k, *v;
+    ///@}
+    ///@{
+    /// What the forward wrote.
+    const float *out, *row_max, *row_log_sum;
+    ///@}
+    const float* g;  ///< d loss / d out, laid out as out
+    ///@{
+    /// The inputs' gradients: added into (zeros first); null: not computed.
+    float *dq, *dk, *dv;
+    ///@}
 };
 
 /// The forward pass over every (entry, query tile), split over threads (core/parallel.h); the
