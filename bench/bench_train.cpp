@@ -1,7 +1,7 @@
 // bench/bench_train.cpp — end-to-end speed of the Transformer: one training step (forward,
 // cross-entropy, backward, Adam) and one inference forward pass, on random tokens.
 //
-// Configurations (the same ones bench/compare_pytorch.py runs in PyTorch):
+// Configurations (compare_pytorch.py runs the same ones in PyTorch, without dropout):
 //   small  d_model 128, 4 heads, 2+2 layers, feed-forward 512, vocabulary 32, batch 64, length 32
 //   base   d_model 512, 8 heads, 2+2 layers, feed-forward 2048, vocabulary 32, batch 32, length 64
 // Names: train/<config>/threads:<t> and infer/<config>/threads:<t>; train_dropout/<config>/...

@@ -35,7 +35,7 @@ private:
 
 /// SplitMix64's finalizer (Steele, Lea & Flood, 2014): 64 bits that look random, a fixed
 /// function of `x`, and any change of x changes about half of them. A counter-based source of
-/// random numbers: mix64(seed + i * 0x9e3779b97f4a7c15) is the i-th number of SplitMix64's
+/// random numbers: mix64(seed + i * 0x9e3779b97f4a7c15) for i = 1, 2, ... is SplitMix64's
 /// stream from `seed`, computed directly for any i, so what was drawn can be drawn again
 /// (attention dropout recomputes its mask in backward this way). Never throws.
 inline uint64_t mix64(uint64_t x) {

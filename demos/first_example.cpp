@@ -62,7 +62,9 @@ std::string digits(const std::vector<int64_t>& tokens) {
 
 int main(int argc, char** argv) {
     if (argc > 1) {  // no options: everything is in the lines below
-        const bool help = argc == 2 && std::strcmp(argv[1], "--help") == 0;
+        const bool help =
+            argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0);
+        if (!help) std::fprintf(stderr, "%s: unknown argument '%s'\n", argv[0], argv[1]);
         std::fprintf(help ? stdout : stderr,
                      "%s: trains a small Transformer to copy sequences of digits and prints "
                      "what it writes; it takes no options (read demos/first_example.cpp)\n",
@@ -85,8 +87,7 @@ int main(int argc, char** argv) {
                                .seed = 1});
     ag::optim::Adam adam(model.named_parameters(), 2e-3f);
     std::printf("a Transformer of %lld parameters learns to copy %lld digits\n",
-                static_cast<long long>(model.parameter_count()),
-                static_cast<long long>(kLength));
+                static_cast<long long>(model.parameter_count()), static_cast<long long>(kLength));
 
     // 2. Training: the same five lines as every training loop.
     //! [first_example_training]
@@ -96,15 +97,15 @@ int main(int argc, char** argv) {
         adam.zero_grad();
         const ag::Tensor logits = model.forward(batch.source, batch.target_input);  // [B, 9, V]
         const ag::Tensor loss = ag::nn::cross_entropy(logits, batch.target_output, kPad);
-        loss.backward();                                    // every parameter's gradient
+        loss.backward();                                      // every parameter's gradient
         ag::optim::clip_grad_norm(model.parameters(), 1.0f);  // at most norm 1
-        adam.step();                                        // one step downhill
+        adam.step();                                          // one step downhill
         if (step % 50 == 0) std::printf("step %3d  loss %.4f\n", step, loss.item());
     }
     //! [first_example_training]
 
     // 3. Decoding: the model writes one token at a time, each time the most likely one.
-    model.eval();  // dropout off
+    model.eval();                   // dropout off
     ag::Generator held_out(12345);  // sequences training never saw
     const Batch test = copy_batch(held_out, 100);
     const auto written = ag::nn::greedy_decode(model, test.source, kBos, kEos, kLength + 1);

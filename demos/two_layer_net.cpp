@@ -18,12 +18,14 @@ int main(int argc, char** argv) {
     // No options: this program is the few lines below. --help says so; anything else is an
     // error (exit code 2, as every demo's bad flags).
     if (argc > 1) {
-        const bool help = std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0;
+        const bool help =
+            argc == 2 && (std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0);
+        if (!help) std::fprintf(stderr, "%s: unknown argument '%s'\n", argv[0], argv[1]);
         std::fprintf(help ? stdout : stderr,
-                     "%s%s: fits y = sin(x) with a two-layer network by plain gradient descent "
+                     "%s: fits y = sin(x) with a two-layer network by plain gradient descent "
                      "and prints the loss; it takes no options (read demos/two_layer_net.cpp)\n",
-                     help ? "" : "unknown argument; ", argv[0]);
-        return help && argc == 2 ? 0 : 2;
+                     argv[0]);
+        return help ? 0 : 2;
     }
     constexpr int64_t kPoints = 64, kHidden = 32, kSteps = 3000;
     // Plain gradient descent is stable only while the step is below 2 / (the curvature of the

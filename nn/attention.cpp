@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <vector>
 
 #include "core/error.h"
 #include "core/ops.h"
@@ -115,16 +116,23 @@ void KeyValueCache::select(const IndexTensor& rows) {
     if (values.defined()) values = index_select(values, 0, rows);
 }
 
-AttentionRecording::AttentionRecording() : outer_(active()) { current_recording() = this; }
+AttentionRecording::AttentionRecording() { alive_on_this_thread().push_back(this); }
 
-AttentionRecording::~AttentionRecording() { current_recording() = outer_; }
-
-AttentionRecording*& AttentionRecording::current_recording() {
-    thread_local AttentionRecording* current = nullptr;
-    return current;
+AttentionRecording::~AttentionRecording() {
+    // Usually the last one; erased wherever it is, so an order other than nesting is safe too.
+    std::vector<AttentionRecording*>& alive = alive_on_this_thread();
+    alive.erase(std::remove(alive.begin(), alive.end(), this), alive.end());
 }
 
-AttentionRecording* AttentionRecording::active() { return current_recording(); }
+std::vector<AttentionRecording*>& AttentionRecording::alive_on_this_thread() {
+    thread_local std::vector<AttentionRecording*> alive;
+    return alive;
+}
+
+AttentionRecording* AttentionRecording::active() {
+    const std::vector<AttentionRecording*>& alive = alive_on_this_thread();
+    return alive.empty() ? nullptr : alive.back();
+}
 
 void AttentionRecording::record(const MultiHeadAttention& attention, const Tensor& q,
                                 const Tensor& k, const Tensor& mask) {
@@ -179,20 +187,23 @@ Tensor MultiHeadAttention::forward(const Tensor& query_input, const Tensor& key_
                          " and key/value " + key_value.shape().to_string() + ": need [B, T, " +
                          std::to_string(d_model) + "] with the same B");
     }
-    // A mask [B, Tq, Tk] gets a heads dimension, [B, 1, Tq, Tk]: the same for every head.
-    const Tensor head_mask = mask.defined() && mask.rank() == 3 ? unsqueeze(mask, 1) : mask;
     //! [multi_head_forward]
     // 1-2. Project all heads at once (Q = X W_Q, ...) and split into heads: [B, T, H, Dh].
     const Tensor q = split_heads(query.forward(query_input));
     const auto [k, v] = keys_and_values(key_value, cache);
     // 3. Every head attends in its own sub-space: softmax(Q_h K_h^T / sqrt(Dh) + M) V_h.
-    const Tensor heads_output = attend(q, k, v, head_mask);  // [B, Tq, H, Dh]
+    const Tensor heads_output = attend(q, k, v, mask);  // [B, Tq, H, Dh]
     if (AttentionRecording* recording = AttentionRecording::active()) {
-        recording->record(*this, q, k, head_mask);  // heatmaps, when a program asks for them
+        recording->record(*this, q, k, head_mask(mask));  // heatmaps, when a program asks
     }
     // 4. Concatenate the heads and mix them: Concat(head_1, ..., head_h) W_O.
     return output.forward(concat_heads(heads_output));
     //! [multi_head_forward]
+}
+
+Tensor MultiHeadAttention::head_mask(const Tensor& mask) {
+    // A mask [B, Tq, Tk] gets a heads dimension, [B, 1, Tq, Tk]: the same for every head.
+    return mask.defined() && mask.rank() == 3 ? unsqueeze(mask, 1) : mask;
 }
 
 //! [split_heads]
@@ -216,16 +227,17 @@ Tensor MultiHeadAttention::concat_heads(const Tensor& x) {
 //! [attend]
 Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& k, const Tensor& v,
                                   const Tensor& mask) const {
+    const Tensor scores_mask = head_mask(mask);
     // Dropout on the weights while training: which ones, drawn afresh for every call.
     AttentionDropout dropout;
     if (is_training() && dropout_p > 0.0f) dropout = {dropout_p, default_generator().next_bits()};
     if (use_fused_attention) {
         // The fast path: one op, the same arithmetic tile by tile, on the heads in place.
-        return fused_multi_head_attention(q, k, v, mask, /*is_causal=*/false, dropout);
+        return fused_multi_head_attention(q, k, v, scores_mask, /*is_causal=*/false, dropout);
     }
     // The plain path: heads first, [B, H, T, Dh], attention as the formula says, heads back.
     const AttentionOutput attention = scaled_dot_product_attention(
-        transpose(q, 1, 2), transpose(k, 1, 2), transpose(v, 1, 2), mask, dropout);
+        transpose(q, 1, 2), transpose(k, 1, 2), transpose(v, 1, 2), scores_mask, dropout);
     return transpose(attention.output, 1, 2);
 }
 //! [attend]

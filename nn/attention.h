@@ -106,11 +106,15 @@ class MultiHeadAttention;
 /// While one lives, every MultiHeadAttention forward on this thread also computes its
 /// attention weights softmax(Q_h K_h^T / sqrt(Dh) + M) [B, H, Tq, Tk] (no dropout, no graph)
 /// and keeps them here, by module: how a program asks for heatmaps. Training, which makes
-/// none, pays nothing, and no module keeps state between calls. Recordings nest: the innermost
-/// one records.
+/// none, pays nothing, and MultiHeadAttention keeps no state between calls. Recordings nest:
+/// the innermost one (the last made that still lives) records. A recording sees only the
+/// thread that made it, and must be destroyed there (as a local variable is).
 class AttentionRecording {
 public:
+    /// Starts recording on this thread (inside any recording already alive). Never throws
+    /// but std::bad_alloc.
     AttentionRecording();
+    /// Stops recording; an outer recording, if one lives, records again.
     ~AttentionRecording();
     AttentionRecording(const AttentionRecording&) = delete;
     AttentionRecording& operator=(const AttentionRecording&) = delete;
@@ -121,12 +125,13 @@ public:
     /// The innermost recording alive on this thread, or nullptr.
     static AttentionRecording* active();
     /// Computes and keeps `attention`'s weights from its queries q [B, Tq, H, Dh], keys
-    /// k [B, Tk, H, Dh] and mask (what MultiHeadAttention::forward calls).
+    /// k [B, Tk, H, Dh] and mask (broadcast to [B, H, Tq, Tk]; what
+    /// MultiHeadAttention::forward calls). Throws ShapeError when they do not fit together.
     void record(const MultiHeadAttention& attention, const Tensor& q, const Tensor& k,
                 const Tensor& mask);
 
 private:
-    static AttentionRecording*& current_recording();  // this thread's innermost
+    static std::vector<AttentionRecording*>& alive_on_this_thread();  // innermost last
     std::map<const MultiHeadAttention*, Tensor> weights_;
     AttentionRecording* outer_;
 };
@@ -152,7 +157,7 @@ public:
     /// query [B, Tq, d_model] attends over key_value [B, Tk, d_model] -> [B, Tq, d_model].
     /// `mask` broadcasts to [B, Tq, Tk] (or [B, H, Tq, Tk]). With a cache, the new keys and
     /// values are appended to (or, if static, taken from) it. Throws ShapeError for mismatched
-    /// shapes.
+    /// shapes, ValueError if dropout_p was set outside [0, 1).
     Tensor forward(const Tensor& query, const Tensor& key_value, const Tensor& mask = Tensor(),
                    KeyValueCache* cache = nullptr);
 
@@ -163,9 +168,10 @@ public:
     /// Concat(head_1, ..., head_h). A reshape. Throws ShapeError unless x is rank 4.
     static Tensor concat_heads(const Tensor& x);
     /// Every head at once: softmax(Q_h K_h^T / sqrt(Dh) + mask) V_h, for q [B, Tq, H, Dh],
-    /// k and v [B, Tk, H, Dh] -> [B, Tq, H, Dh]; while training, with dropout on the weights
-    /// (drawn from the default generator). Fused or plain (use_fused_attention): the two agree
-    /// up to rounding. Throws ShapeError for mismatched shapes.
+    /// k and v [B, Tk, H, Dh] -> [B, Tq, H, Dh], `mask` as in forward() ([B, Tq, Tk] or
+    /// [B, H, Tq, Tk], broadcast); while training, with dropout on the weights (drawn from the
+    /// default generator). Fused or plain (use_fused_attention): the two agree up to rounding.
+    /// Throws ShapeError for mismatched shapes, ValueError if dropout_p is outside [0, 1).
     Tensor attend(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask) const;
 
     ///@{
@@ -181,6 +187,8 @@ public:
     bool use_fused_attention = true;
 
 private:
+    // A mask [B, Tq, Tk] as [B, 1, Tq, Tk], the same for every head; others as they are.
+    static Tensor head_mask(const Tensor& mask);
     // K and V of key_value, split into heads; with a cache, extended by (or taken from) it.
     std::pair<Tensor, Tensor> keys_and_values(const Tensor& key_value, KeyValueCache* cache);
 };

@@ -123,7 +123,8 @@ public:
     /// Throws ValueError for inconsistent sizes (e.g. heads not dividing d_model).
     explicit Transformer(const TransformerConfig& config);
 
-    /// source [B, S] -> memory [B, S, D]: embed, add positions, run the encoder.
+    /// source [B, S] -> memory [B, S, D]: embed, add positions, run the encoder (padded
+    /// tokens masked). Throws ShapeError unless source is [B, S].
     Tensor encode(const IndexTensor& source);
     /// Teacher-forced logits [B, T, V] (see Seq2SeqModel::forward). Source padding
     /// (config.pad_id) is masked from every attention; on the target side, the future.

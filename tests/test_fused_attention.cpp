@@ -1,7 +1,7 @@
 // tests/test_fused_attention.cpp — fused_attention (core/ops/fused_attention.h) against the
 // plain composition softmax(masked_fill(q k^T / sqrt(Dk), mask, -1e9)) v built from ag ops:
 // outputs and the gradients of q, k and v, over masks, shapes that are not multiples of the
-// block size, cross-attention, large logits and thread counts; then gradcheck and errors.
+// tile size, cross-attention, large logits and thread counts; then gradcheck and errors.
 #include <algorithm>
 #include <cmath>
 #include <string>
@@ -27,7 +27,7 @@ Tensor plain_attention(const Tensor& q, const Tensor& k, const Tensor& v, const 
     return matmul(softmax(scores, -1), v);
 }
 
-/// [Tq, Tk] with 1 where key j > query i: what is_causal blocks.
+/// [Tq, Tk] with 1 where key j > query i: what is_causal masks.
 Tensor causal(int64_t tq, int64_t tk) {
     Tensor mask = zeros({tq, tk});
     for (int64_t i = 0; i < tq; ++i) {
@@ -118,8 +118,8 @@ TEST_CASE("fused_attention matches the plain path without a mask", "[ops][fused_
 
 TEST_CASE("fused_attention matches the plain path at a Transformer's sizes",
           "[ops][fused_attention]") {
-    // Head widths 32 and 64; 200 tokens span four key blocks, three of them skipped by
-    // is_causal for the first query block.
+    // Head widths 32 and 64; 200 tokens span four key tiles, three of them skipped by
+    // is_causal for the first query tile.
     const int64_t t = GENERATE(32, 64, 200);
     const int64_t d = GENERATE(32, 64);
     const auto [q, k, v] = random_qkv(2, 2, t, t, d, d);
@@ -180,7 +180,7 @@ TEST_CASE("fused_attention gives a row with every key masked uniform weights",
     }
 }
 
-TEST_CASE("fused_attention handles cross-attention and sizes off the block size",
+TEST_CASE("fused_attention handles cross-attention and sizes off the tile size",
           "[ops][fused_attention]") {
     SECTION("Tq 5, Tk 7, rank 3") {
         const auto [q, k, v] = random_qkv(2, 0, 5, 7, 6, 4);
@@ -267,7 +267,7 @@ bool has_avx2_build() {
 TEST_CASE("fused_attention: the portable build matches the plain path too",
           "[ops][fused_attention]") {
     // The other cases run the build this CPU uses by default (AVX2 where it has it); these run
-    // the portable one: one key block and several, masks, is_causal, Tq != Tk.
+    // the portable one: one key tile and several, masks, is_causal, Tq != Tk.
     const AttentionBuildGuard restore;
     detail::set_fused_attention_avx2(false);
     REQUIRE_FALSE(detail::fused_attention_avx2());
@@ -417,6 +417,13 @@ TEST_CASE("fused_multi_head_attention equals fused_attention between transposes"
     }
     test::require_gradcheck(
         [](const Inputs& x) { return fused_multi_head_attention(x[0], x[1], x[2], {}, true); },
+        {test::random({1, 3, 2, 2}, 15), test::random({1, 3, 2, 2}, 16),
+         test::random({1, 3, 2, 3}, 17)});
+    // With dropout: a fixed seed drops the same weights in every evaluation.
+    test::require_gradcheck(
+        [](const Inputs& x) {
+            return fused_multi_head_attention(x[0], x[1], x[2], {}, false, {.p = 0.3f, .seed = 9});
+        },
         {test::random({1, 3, 2, 2}, 15), test::random({1, 3, 2, 2}, 16),
          test::random({1, 3, 2, 3}, 17)});
     REQUIRE_THROWS_WITH(

@@ -1,6 +1,8 @@
 // tests/test_nn_attention.cpp — attention and masks (nn/attention.h): the properties the theory
 // promises.
 #include <cmath>
+#include <memory>
+#include <thread>
 
 #include "catch.h"
 #include "nn/attention.h"
@@ -158,7 +160,15 @@ TEST_CASE("MultiHeadAttention: the fused and the plain path agree, values and gr
             }
             gradients.push_back(all);
         }
-        REQUIRE(weights[0] == weights[1]);  // recorded the same way, whichever path ran
+        // The recorded weights are the plain formula's, softmax(masked Q_h K_h^T / sqrt(Dh)).
+        NoGradGuard no_grad;
+        const Tensor q = transpose(attention.split_heads(attention.query.forward(x)), 1, 2);
+        const Tensor k = transpose(attention.split_heads(attention.key.forward(key_value)), 1, 2);
+        const Tensor expected = scaled_dot_product_attention(q, k, k, unsqueeze(mask, 1)).weights;
+        for (const std::vector<float>& recorded : weights) {
+            test::require_values(from_vector(recorded, expected.shape()), expected.to_vector(),
+                                 1e-6f);
+        }
         test::require_values(from_vector(outputs[0], {static_cast<int64_t>(outputs[0].size())}),
                              outputs[1], 1e-5f);
         test::require_values(from_vector(gradients[0], {static_cast<int64_t>(gradients[0].size())}),
@@ -181,4 +191,37 @@ TEST_CASE("MultiHeadAttention drops attention weights while training, and only t
     manual_seed(2);
     REQUIRE(attention.forward(x, x).to_vector() != first.to_vector());
     REQUIRE(first.to_vector() != evaluated.to_vector());
+}
+
+TEST_CASE("AttentionRecording: the innermost records, on its own thread only", "[nn][attention]") {
+    MultiHeadAttention first(8, 2), second(8, 2);
+    const Tensor x = test::random({1, 3, 8}, 41);
+    const AttentionRecording outer;
+    (void)first.forward(x, x);
+    {
+        const AttentionRecording inner;
+        (void)second.forward(x, x);
+        REQUIRE(inner.weights(second).shape() == Shape{1, 2, 3, 3});
+        REQUIRE_THROWS_AS(inner.weights(first), ValueError);  // ran before inner lived
+    }
+    REQUIRE_THROWS_AS(outer.weights(second), ValueError);  // inner recorded it, not outer
+    (void)second.forward(x, x);                            // outer records again
+    REQUIRE(outer.weights(second).shape() == Shape{1, 2, 3, 3});
+    // Out of nesting order: the outer one ends first, the inner one still records.
+    auto a = std::make_unique<AttentionRecording>();
+    auto b = std::make_unique<AttentionRecording>();
+    a.reset();
+    (void)first.forward(x, x);
+    REQUIRE(b->weights(first).shape() == Shape{1, 2, 3, 3});
+    b.reset();
+    REQUIRE(AttentionRecording::active() == &outer);
+    // Another thread has no recording: its forward is not recorded here.
+    MultiHeadAttention third(8, 2);
+    bool recorded_there = true;
+    std::thread([&] {
+        (void)third.forward(x, x);
+        recorded_there = AttentionRecording::active() != nullptr;
+    }).join();
+    REQUIRE_FALSE(recorded_there);
+    REQUIRE_THROWS_AS(outer.weights(third), ValueError);
 }

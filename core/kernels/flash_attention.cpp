@@ -384,7 +384,7 @@ void attention_backward(const AttentionBackward& f) {
 
 void set_attention_avx2(bool enabled) {
     if (enabled && !cpu_has_avx2_and_fma()) {
-        throw ValueError("set_fused_attention_avx2: this CPU does not have AVX2 and FMA");
+        throw ValueError("set_attention_avx2: this CPU does not have AVX2 and FMA");
     }
     avx2_enabled().store(enabled);
 }

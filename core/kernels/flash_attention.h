@@ -24,8 +24,8 @@ namespace ag::kernels {
 /// Queries per tile (forward) and keys per tile (both passes): a 64 x 64 tile of scores and
 /// the tiles of Q, K, V it is made from stay in the L1/L2 caches.
 inline constexpr int64_t kAttentionTile = 64;
-/// The score a masked key gets: ag::kMaskedScore (core/ops/fused_attention.h, which checks
-/// that the two agree), far below any real score yet finite.
+/// The score a masked key gets: ag::kMaskedScore (core/ops/fused_attention.h;
+/// core/ops/fused_attention.cpp checks that the two agree), far below any real score yet finite.
 inline constexpr float kMaskedScore = -1e9f;
 
 /// The sizes of a call, and where its matrices lie (see the layout at the top of this file).
@@ -40,13 +40,13 @@ struct AttentionSizes {
 
     /// Floats between two rows of a matrix of `width` columns.
     int64_t stride(int64_t width) const { return heads * width; }
-    //! [side_by_side]
+    // [side_by_side]
     /// Where row `row` of entry `entry` starts, in an operand of `rows` rows per entry.
     int64_t at(int64_t entry, int64_t row, int64_t rows, int64_t width) const {
         return (entry / heads) * rows * heads * width + (entry % heads) * width +
                row * heads * width;
     }
-    //! [side_by_side]
+    // [side_by_side]
     ///@{
     /// Where row `row` of entry `entry` starts in q, k, v and the output.
     int64_t q_at(int64_t entry, int64_t row) const { return at(entry, row, tq, dk); }

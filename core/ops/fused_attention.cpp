@@ -203,7 +203,13 @@ Tensor attention_dropout_mask(const Shape& scores, AttentionDropout dropout) {
 
 namespace detail {
 
-void set_fused_attention_avx2(bool enabled) { kernels::set_attention_avx2(enabled); }
+void set_fused_attention_avx2(bool enabled) {
+    try {
+        kernels::set_attention_avx2(enabled);
+    } catch (const ValueError&) {  // named for the function the user called
+        throw ValueError("set_fused_attention_avx2: this CPU does not have AVX2 and FMA");
+    }
+}
 
 bool fused_attention_avx2() { return kernels::attention_avx2(); }
 

@@ -102,7 +102,7 @@ Tensor fused_multi_head_attention(const Tensor& q, const Tensor& k, const Tensor
 /// The factors Z by which `dropout` multiplies attention weights of shape `scores`
 /// [..., Tq, Tk]: 1 / (1 - p) where a weight is kept and 0 where it is dropped, exactly the
 /// ones fused_attention and fused_multi_head_attention use (for multi-head attention, scores
-/// [B, H, Tq, Tk]). All ones... (1) when dropout.p is 0. Throws ValueError when dropout.p is
+/// [B, H, Tq, Tk]). All ones when dropout.p is 0. Throws ValueError when dropout.p is
 /// not in [0, 1), ShapeError for a rank below 2.
 Tensor attention_dropout_mask(const Shape& scores, AttentionDropout dropout);
 

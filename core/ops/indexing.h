@@ -14,7 +14,7 @@ namespace ag {
 
 /// x with every element where `mask` is non-zero replaced by `value` (mask broadcast to x's
 /// shape). Attention uses it to give masked positions a score of -1e9 before softmax
-/// (nn::kMaskedScore: finite, so a row with every key masked gets uniform weights, not nan).
+/// (ag::kMaskedScore: finite, so a row with every key masked gets uniform weights, not nan).
 /// Throws ShapeError if mask does not broadcast to x's shape.
 Tensor masked_fill(const Tensor& x, const Tensor& mask, float value);
 
