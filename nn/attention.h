@@ -133,7 +133,6 @@ public:
 private:
     static std::vector<AttentionRecording*>& alive_on_this_thread();  // innermost last
     std::map<const MultiHeadAttention*, Tensor> weights_;
-    AttentionRecording* outer_;
 };
 
 /// Multi-head attention (see the top of this file), in four steps that forward() takes in
