@@ -137,12 +137,10 @@ AttentionRecording* AttentionRecording::active() {
 void AttentionRecording::record(const MultiHeadAttention& attention, const Tensor& q,
                                 const Tensor& k, const Tensor& mask) {
     NoGradGuard no_grad;
-    // softmax(Q_h K_h^T / sqrt(Dh) + M) for every head, as scaled_dot_product_attention has it.
+    // softmax(Q_h K_h^T / sqrt(Dh) + M) for every head: scaled_dot_product_attention's weights
+    // (the keys stand in for the values, which the weights do not depend on).
     const Tensor queries = transpose(q, 1, 2), keys = transpose(k, 1, 2);  // [B, H, T, Dh]
-    const float scale = 1.0f / std::sqrt(static_cast<float>(q.size(-1)));
-    Tensor scores = matmul(queries * scale, transpose(keys, -2, -1));
-    if (mask.defined()) scores = masked_fill(scores, mask, kMaskedScore);
-    weights_[&attention] = softmax(scores, -1).detach();
+    weights_[&attention] = scaled_dot_product_attention(queries, keys, keys, mask).weights;
 }
 
 const Tensor& AttentionRecording::weights(const MultiHeadAttention& attention) const {
