@@ -96,8 +96,8 @@ docs:
 fuzz:
 	@$(DEPS) asan
 	cmake --preset fuzz $(CMAKE_ARGS)
-	cmake --build --preset fuzz --parallel $(JOBS) --target fuzz_checkpoint fuzz_flags
-	@for target in checkpoint flags; do \
+	cmake --build --preset fuzz --parallel $(JOBS) --target fuzz_checkpoint
+	@for target in checkpoint; do \
 	  scratch=$$(mktemp -d); \
 	  echo "fuzzing $$target for $(FUZZ_SECONDS) s"; \
 	  ./build/fuzz/fuzz/fuzz_$$target -max_total_time=$(FUZZ_SECONDS) -timeout=10 \

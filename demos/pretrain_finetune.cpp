@@ -32,8 +32,8 @@
 #include "core/error.h"
 #include "core/ops.h"
 #include "core/parallel.h"
+#include "demos/common/cli.h"
 #include "demos/common/dialects.h"
-#include "demos/common/flags.h"
 #include "demos/common/interrupt.h"
 #include "demos/common/plot.h"
 #include "demos/common/progress.h"
@@ -56,7 +56,7 @@ double seconds_since(std::chrono::steady_clock::time_point began) {
 struct Settings {
     int64_t seeds = 3, labeled = 300, pretrain_steps = 1500, finetune_steps = 300;
     int64_t pretrain_batch = 64, finetune_batch = 32, eval_every = 25, eval_examples = 1000;
-    int64_t d_model = 64, heads = 4, layers = 2, d_ff = 256;
+    demo::ModelSize size{.d_model = 64, .heads = 4, .layers = 2, .d_ff = 256};
     int64_t dialects = 4, letters = 20, successors = 3, seed = 1, threads = 2;
     double pretrain_lr = 2e-3, finetune_lr = 1e-3, mask_fraction = 0.15, weight_decay = 0.01;
     std::string objective = "mlm", out = "out/pretrain_finetune";
@@ -67,10 +67,10 @@ struct Settings {
 ag::nn::TextModelConfig model_config(const Settings& s, const demo::Dialects& world,
                                      uint64_t seed) {
     return {.vocabulary = world.vocabulary_size(),
-            .d_model = s.d_model,
-            .heads = s.heads,
-            .layers = s.layers,
-            .d_ff = s.d_ff,
+            .d_model = s.size.d_model,
+            .heads = s.size.heads,
+            .layers = s.size.layers,
+            .d_ff = s.size.d_ff,
             .max_length = world.max_length(),
             .causal = s.objective == "next-token",
             .pad_id = demo::Dialects::kPad,
@@ -234,57 +234,57 @@ demo::Series mean_curve(const std::vector<demo::Series>& curves, const std::stri
 }
 
 int parse(int argc, char** argv, Settings& s) {
-    demo::Flags flags(argc > 0 ? argv[0] : "pretrain_finetune",
-                      "Pretrains a small Transformer body on unlabelled sentences (masked-letter "
-                      "prediction), fine-tunes it to tell the sentences' dialects from a few "
-                      "hundred labels, and compares it with the same model trained from scratch "
-                      "on those labels.");
-    flags.add_int("seeds", &s.seeds, "seeds (each pretrains and fine-tunes both arms)", 1, 100);
-    flags.add_int("labeled", &s.labeled, "labelled sentences for fine-tuning", 1, 1'000'000);
-    flags.add_int("pretrain-steps", &s.pretrain_steps, "pretraining steps", 1, 10'000'000);
-    flags.add_int("finetune-steps", &s.finetune_steps, "fine-tuning steps", 1, 10'000'000);
-    flags.add_int("pretrain-batch", &s.pretrain_batch, "sentences per pretraining batch", 1,
-                  100'000);
-    flags.add_int("finetune-batch", &s.finetune_batch, "sentences per fine-tuning batch", 1,
-                  100'000);
-    flags.add_float("pretrain-lr", &s.pretrain_lr, "peak learning rate of pretraining", 1e-7, 1);
-    flags.add_float("finetune-lr", &s.finetune_lr, "peak learning rate of fine-tuning (both arms)",
-                    1e-7, 1);
-    flags.add_float("weight-decay", &s.weight_decay, "AdamW weight decay", 0, 10);
-    flags.add_float("mask-fraction", &s.mask_fraction, "fraction of letters masked (mlm)", 0.01, 1);
-    flags.add_string("objective", &s.objective, "pretraining objective: mlm or next-token");
-    flags.add_bool("freeze", &s.freeze, "freeze the pretrained body: train the new head only");
-    flags.add_int("eval-every", &s.eval_every, "fine-tuning steps between evaluations", 1,
-                  10'000'000);
-    flags.add_int("eval-examples", &s.eval_examples, "held-out sentences", 1, 1'000'000);
-    flags.add_int("d-model", &s.d_model, "width of the model (d_model)", 1, 65536);
-    flags.add_int("heads", &s.heads, "attention heads (must divide d-model)", 1, 1024);
-    flags.add_int("layers", &s.layers, "layers of the body", 1, 64);
-    flags.add_int("d-ff", &s.d_ff, "width of the feed-forward layer", 1, 1 << 20);
-    flags.add_int("dialects", &s.dialects, "dialects (classes)", 2, 64);
-    flags.add_int("letters", &s.letters, "letters of the alphabet", 2, 26);
-    flags.add_int("successors", &s.successors, "letters allowed after each letter", 1, 26);
-    flags.add_int("seed", &s.seed, "first seed (seeds are seed, seed + 1, ...)", 0, 1'000'000'000);
-    flags.add_int("threads", &s.threads, "threads for matrix products", 1, 1024);
-    flags.add_string("out", &s.out, "directory for the checkpoints and the plot");
-    const demo::ParseResult parsed = flags.parse(argc, argv);
-    std::string error = parsed.message;
-    if (parsed.kind == demo::ParseResult::Help) {
-        std::printf("%s", flags.help().c_str());
-        return 0;
-    }
-    if (parsed.kind == demo::ParseResult::Ok) {
-        if (s.d_model % s.heads != 0) error = "--heads must divide --d-model";
-        if (s.successors > s.letters) error = "--successors must be at most --letters";
-        if (s.objective != "mlm" && s.objective != "next-token") {
-            error = "--objective: '" + s.objective + "' is not mlm or next-token";
+    CLI::App app(
+        "Pretrains a small Transformer body on unlabelled sentences (masked-letter prediction), "
+        "fine-tunes it to tell the sentences' dialects from a few hundred labels, and compares "
+        "it with the same model trained from scratch on those labels.",
+        argc > 0 ? argv[0] : "pretrain_finetune");
+    demo::use_demo_conventions(app);
+    const auto count = [](int64_t lo, int64_t hi) { return CLI::Range(lo, hi); };
+    app.add_option("--seeds", s.seeds, "seeds (each pretrains and fine-tunes both arms)")
+        ->check(count(1, 100));
+    app.add_option("--labeled", s.labeled, "labelled sentences for fine-tuning")
+        ->check(count(1, 1'000'000));
+    app.add_option("--pretrain-steps", s.pretrain_steps, "pretraining steps")
+        ->check(count(1, 10'000'000));
+    app.add_option("--finetune-steps", s.finetune_steps, "fine-tuning steps")
+        ->check(count(1, 10'000'000));
+    app.add_option("--pretrain-batch", s.pretrain_batch, "sentences per pretraining batch")
+        ->check(count(1, 100'000));
+    app.add_option("--finetune-batch", s.finetune_batch, "sentences per fine-tuning batch")
+        ->check(count(1, 100'000));
+    app.add_option("--pretrain-lr", s.pretrain_lr, "peak learning rate of pretraining")
+        ->check(demo::FiniteRange(1e-7, 1));
+    app.add_option("--finetune-lr", s.finetune_lr, "peak learning rate of fine-tuning (both arms)")
+        ->check(demo::FiniteRange(1e-7, 1));
+    app.add_option("--weight-decay", s.weight_decay, "AdamW weight decay")
+        ->check(demo::FiniteRange(0, 10));
+    app.add_option("--mask-fraction", s.mask_fraction, "fraction of letters masked (mlm)")
+        ->check(demo::FiniteRange(0.01, 1));
+    app.add_option("--objective", s.objective, "pretraining objective")
+        ->check(CLI::IsMember({"mlm", "next-token"}));
+    app.add_flag("--freeze", s.freeze, "freeze the pretrained body: train the new head only");
+    app.add_option("--eval-every", s.eval_every, "fine-tuning steps between evaluations")
+        ->check(count(1, 10'000'000));
+    app.add_option("--eval-examples", s.eval_examples, "held-out sentences")
+        ->check(count(1, 1'000'000));
+    demo::add_model_size_flags(app, s.size, "layers of the body");
+    app.add_option("--dialects", s.dialects, "dialects (classes)")->check(count(2, 64));
+    app.add_option("--letters", s.letters, "letters of the alphabet")->check(count(2, 26));
+    app.add_option("--successors", s.successors, "letters allowed after each letter")
+        ->check(count(1, 26));
+    app.add_option("--seed", s.seed, "first seed (seeds are seed, seed + 1, ...)")
+        ->check(count(0, 1'000'000'000));
+    app.add_option("--threads", s.threads, "threads for matrix products")->check(count(1, 1024));
+    app.add_option("--out", s.out, "directory for the checkpoints and the plot");
+    app.final_callback([&s] {
+        demo::check_model_size(s.size);
+        if (s.successors > s.letters) {
+            throw CLI::ValidationError("--successors", "must be at most --letters");
         }
-    }
-    if (!error.empty()) {
-        std::fprintf(stderr, "%s\nrun with --help to see the flags\n", error.c_str());
-        return 2;
-    }
-    return -1;  // go on
+    });
+    const std::optional<int> code = demo::parse_command_line(app, argc, argv);
+    return code ? *code : -1;  // -1: go on
 }
 
 }  // namespace
@@ -312,8 +312,8 @@ int main(int argc, char** argv) {
                         world.to_text(world.sample(k, generator).ids).c_str());
         }
         std::printf("model: body of %lld layers, d_model %lld, %lld heads; %d threads\n",
-                    static_cast<long long>(s.layers), static_cast<long long>(s.d_model),
-                    static_cast<long long>(s.heads), ag::get_num_threads());
+                    static_cast<long long>(s.size.layers), static_cast<long long>(s.size.d_model),
+                    static_cast<long long>(s.size.heads), ag::get_num_threads());
         std::printf(
             "plan: %lld seeds x (pretrain %lld steps of %lld unlabelled sentences with "
             "%s, then fine-tune %lld steps on %lld labelled sentences%s, and the same "

@@ -7,12 +7,12 @@
 // positions of a sequence at once.
 #include <cstdio>
 #include <filesystem>
-#include <sstream>
 
 #include "core/parallel.h"
+#include "demos/common/cli.h"
 #include "demos/common/figures.h"
-#include "demos/common/flags.h"
 #include "demos/common/interrupt.h"
+#include "demos/common/plot.h"
 #include "demos/common/tasks.h"
 #include "demos/common/training.h"
 #include "io/file.h"
@@ -22,69 +22,53 @@
 namespace {
 
 struct Settings {
-    std::string task = "reverse", lengths = "5,10,20", out = "out/rnn_vs_transformer";
+    std::string task = "reverse", out = "out/rnn_vs_transformer";
+    std::vector<int64_t> lengths{5, 10, 20};
     int64_t steps = 1000, batch = 64, d_model = 128, heads = 4, layers = 2, seed = 1;
     int64_t threads = ag::get_num_threads(), eval_every = 100;
     double learning_rate = 1e-3, stop_at = 0.99;
     bool resume = false;
 };
 
-std::vector<int64_t> parse_lengths(const std::string& text) {
-    std::vector<int64_t> lengths;
-    std::stringstream in(text);
-    std::string item;
-    while (std::getline(in, item, ',')) {
-        size_t used = 0;
-        int64_t value = 0;
-        try {
-            value = std::stoll(item, &used);
-        } catch (const std::exception&) {
-            used = 0;
-        }
-        if (used != item.size() || value < 1 || value > 200) return {};
-        lengths.push_back(value);
-    }
-    return lengths;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
     Settings s;
-    demo::Flags flags(argv[0],
-                      "Trains an RNN with attention and a Transformer on the same task at "
-                      "growing lengths, and compares accuracy and time.");
-    flags.add_string("task", &s.task, "copy, reverse or sort");
-    flags.add_string("lengths", &s.lengths, "comma-separated sequence lengths");
-    flags.add_int("steps", &s.steps, "training steps per model and length", 1, 10'000'000);
-    flags.add_int("batch", &s.batch, "sequences per batch", 1, 100'000);
-    flags.add_float("lr", &s.learning_rate, "peak learning rate of Adam", 1e-7, 1.0);
-    flags.add_int("d-model", &s.d_model, "Transformer width; the RNN's hidden size", 2, 65536);
-    flags.add_int("heads", &s.heads, "Transformer attention heads", 1, 1024);
-    flags.add_int("layers", &s.layers, "Transformer encoder and decoder layers", 1, 64);
-    flags.add_float("stop-at", &s.stop_at, "stop a run once exact match reaches this", 0.0, 2.0);
-    flags.add_int("eval-every", &s.eval_every, "steps between evaluations", 1, 10'000'000);
-    flags.add_int("seed", &s.seed, "seed of the data and the weights", 0, INT64_MAX);
-    flags.add_int("threads", &s.threads, "threads for matrix products", 1, 1024);
-    flags.add_string("out", &s.out, "directory for checkpoints and pictures");
-    flags.add_bool("resume", &s.resume,
-                   "continue each run from its checkpoint (a run without one starts afresh)");
-    const demo::ParseResult parsed = flags.parse(argc, argv);
-    if (parsed.kind == demo::ParseResult::Help) {
-        std::printf("%s", flags.help().c_str());
-        return 0;
-    }
-    const std::vector<int64_t> lengths = parse_lengths(s.lengths);
-    std::string problem = parsed.kind == demo::ParseResult::Error ? parsed.message : "";
-    if (problem.empty() && lengths.empty()) problem = "--lengths: expected e.g. 5,10,20";
-    if (problem.empty() && s.d_model % s.heads != 0) problem = "--heads must divide --d-model";
-    if (problem.empty() && s.task != "copy" && s.task != "reverse" && s.task != "sort") {
-        problem = "--task: '" + s.task + "' is not copy, reverse or sort";
-    }
-    if (!problem.empty()) {
-        std::fprintf(stderr, "%s\nrun with --help to see the flags\n", problem.c_str());
-        return 2;
-    }
+    CLI::App app(
+        "Trains an RNN with attention and a Transformer on the same task at growing lengths, "
+        "and compares accuracy and time.",
+        argc > 0 ? argv[0] : "rnn_vs_transformer");
+    demo::use_demo_conventions(app);
+    const auto count = [](int64_t lo, int64_t hi) { return CLI::Range(lo, hi); };
+    app.add_option("--task", s.task, "the task")->check(CLI::IsMember({"copy", "reverse", "sort"}));
+    app.add_option("--lengths", s.lengths, "comma-separated sequence lengths")
+        ->delimiter(',')
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+        ->check(count(1, 200));
+    app.add_option("--steps", s.steps, "training steps per model and length")
+        ->check(count(1, 10'000'000));
+    app.add_option("--batch", s.batch, "sequences per batch")->check(count(1, 100'000));
+    app.add_option("--lr", s.learning_rate, "peak learning rate of Adam")
+        ->check(demo::FiniteRange(1e-7, 1.0));
+    app.add_option("--d-model", s.d_model, "Transformer width; the RNN's hidden size")
+        ->check(count(2, 65536));
+    app.add_option("--heads", s.heads, "Transformer attention heads (must divide --d-model)")
+        ->check(count(1, 1024));
+    app.add_option("--layers", s.layers, "Transformer encoder and decoder layers")
+        ->check(count(1, 64));
+    app.add_option("--stop-at", s.stop_at, "stop a run once exact match reaches this")
+        ->check(demo::FiniteRange(0, 2));
+    app.add_option("--eval-every", s.eval_every, "steps between evaluations")
+        ->check(count(1, 10'000'000));
+    app.add_option("--seed", s.seed, "seed of the data and the weights")
+        ->check(count(0, INT64_MAX));
+    app.add_option("--threads", s.threads, "threads for matrix products")->check(count(1, 1024));
+    app.add_option("--out", s.out, "directory for checkpoints and pictures");
+    app.add_flag("--resume", s.resume,
+                 "continue each run from its checkpoint (a run without one starts afresh)");
+    app.final_callback([&s] { demo::check_model_size({.d_model = s.d_model, .heads = s.heads}); });
+    if (const std::optional<int> code = demo::parse_command_line(app, argc, argv)) return *code;
+    const std::vector<int64_t>& lengths = s.lengths;
 
     try {
         const ag::io::DirectoryLock lock(s.out);  // created, and ours alone while we run
@@ -174,8 +158,20 @@ int main(int argc, char** argv) {
                 static_cast<long long>(row.result.steps), row.result.seconds,
                 row.result.tokens_per_second);
         }
-        std::printf("\npictures: %s/length_*/attention_rnn.svg and attention_cross.svg\n",
-                    s.out.c_str());
+        // The table as a picture: exact match per length, one bar per model.
+        std::vector<std::string> categories;
+        for (int64_t length : lengths) categories.push_back("length " + std::to_string(length));
+        std::vector<demo::BarSeries> bars{{"rnn", {}}, {"transformer", {}}};
+        for (const Row& row : rows) {
+            bars[row.model == "rnn" ? 0 : 1].values.push_back(
+                row.result.final_evaluation.exact_match);
+        }
+        const std::string chart = (std::filesystem::path(s.out) / "exact_match.svg").string();
+        demo::write_text_file(
+            chart, demo::bar_chart_svg("RNN and Transformer on " + s.task, "sequence length",
+                                       "held-out exact match", categories, bars));
+        std::printf("\npictures: %s, %s/length_*/attention_rnn.svg and attention_cross.svg\n",
+                    chart.c_str(), s.out.c_str());
         return 0;
     } catch (const std::exception& error) {
         std::fprintf(stderr, "rnn_vs_transformer: %s\n", error.what());

@@ -11,11 +11,11 @@ target="${1:-build}"
 
 # Debian packages for each target. An entry "command:package" is satisfied when the command
 # is on PATH (however it got there); a bare "package" when dpkg has it installed.
-build_needs=(cmake:cmake make:make c++:g++)
+build_needs=(cmake:cmake make:make c++:g++ libcli11-dev)  # CLI11: the demos' flags
 case "$target" in
   build) needs=("${build_needs[@]}") ;;
-  test) needs=("${build_needs[@]}" catch2) ;;
-  asan) needs=("${build_needs[@]}" catch2 clang++:clang libclang-rt-dev) ;;  # rt: the sanitizers
+  test) needs=("${build_needs[@]}" catch2 xmllint:libxml2-utils) ;;  # xmllint: the SVG tests
+  asan) needs=("${build_needs[@]}" catch2 xmllint:libxml2-utils clang++:clang libclang-rt-dev) ;;  # rt: the sanitizers
   bench) needs=("${build_needs[@]}" libbenchmark-dev libopenblas-dev) ;;
   docs) needs=("${build_needs[@]}" doxygen:doxygen dot:graphviz libjs-mathjax) ;;
   valgrind) needs=(valgrind:valgrind) ;;
@@ -31,10 +31,10 @@ if [[ "$(uname -s)" == Darwin ]]; then
   # OpenMP; attograd's threads are its own, so none is needed.
   command -v brew >/dev/null || { echo "install-deps.sh: install Homebrew first" >&2; exit 1; }
   case "$target" in
-    build) formulas=(cmake) ;;
-    test|asan) formulas=(cmake catch2) ;;
-    bench) formulas=(cmake google-benchmark openblas) ;;
-    docs) formulas=(cmake doxygen graphviz) ;;
+    build) formulas=(cmake cli11) ;;
+    test|asan) formulas=(cmake cli11 catch2) ;;
+    bench) formulas=(cmake cli11 google-benchmark openblas) ;;
+    docs) formulas=(cmake cli11 doxygen graphviz) ;;
     *) echo "install-deps.sh: '$target' is for Debian/Ubuntu only" >&2; exit 1 ;;
   esac
   for formula in "${formulas[@]}"; do

@@ -1,23 +1,13 @@
-// demos/common/plot.cpp — SVG line charts and heatmap grids, and writing them to files.
+// demos/common/plot.cpp — SVG line charts, bar charts and heatmap grids, and writing them.
 //
-// Sections: text (UTF-8 cleaning, XML escaping, number formatting); SVG pieces (a few
-// helpers that append elements to a string); axes (linear 1-2-5 ticks and log10 ticks); the
-// line chart; the heatmap grid; files.
-//
-// Coordinates are in pixels, y growing downwards as in SVG. A chart is laid out from
-// fixed sizes outwards: the plot area is 600 x 340, the margins around it are sized to what
-// they hold (tick labels, axis labels, the legend), text widths being estimated as 0.6 em a
-// character, close enough for the sans-serif fonts browsers pick.
+// A chart is laid out from fixed sizes outwards: the plot area is 600 x 340, the margins
+// around it are sized to what they hold (tick labels, axis labels, the legend).
 #include "demos/common/plot.h"
 
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
-#include <filesystem>
 #include <limits>
-#include <memory>
 #include <stdexcept>
 
 #include "io/file.h"
@@ -26,257 +16,96 @@ namespace demo {
 
 namespace {
 
-// ---- Text -----------------------------------------------------------------------------------
+constexpr double kPlotWidth = 600, kPlotHeight = 340, kTick = 5;
+constexpr double kTitleSize = 17, kLabelSize = 13, kTickSize = 11, kLegendSize = 12;
 
-constexpr const char* kReplacement = "\xEF\xBF\xBD";  // U+FFFD, in UTF-8
-
-// The length of the valid UTF-8 sequence starting at text[i] that encodes a character XML
-// allows (no controls but tab, newline and carriage return; no surrogates; no U+FFFE or
-// U+FFFF), or 0 if there is none.
-size_t valid_character_length(const std::string& text, size_t i) {
-    const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[k]); };
-    const unsigned char first = byte(i);
-    if (first < 0x80) {
-        return (first >= 0x20 || first == '\t' || first == '\n' || first == '\r') ? 1 : 0;
-    }
-    size_t length;
-    uint32_t code;
-    if (first >= 0xC2 && first <= 0xDF) {
-        length = 2, code = first & 0x1F;
-    } else if (first >= 0xE0 && first <= 0xEF) {
-        length = 3, code = first & 0x0F;
-    } else if (first >= 0xF0 && first <= 0xF4) {
-        length = 4, code = first & 0x07;
-    } else {
-        return 0;  // a continuation byte, an overlong lead (C0, C1) or beyond U+10FFFF
-    }
-    if (i + length > text.size()) return 0;
-    for (size_t k = 1; k < length; ++k) {
-        if ((byte(i + k) & 0xC0) != 0x80) return 0;
-        code = (code << 6) | (byte(i + k) & 0x3F);
-    }
-    const uint32_t smallest[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (code < smallest[length] || code > 0x10FFFF) return 0;  // overlong or too large
-    if (code >= 0xD800 && code <= 0xDFFF) return 0;            // UTF-16 surrogates
-    if (code == 0xFFFE || code == 0xFFFF) return 0;            // not characters
-    return length;
-}
-
-// The number of characters in `text` as xml_escape() will write them (a replaced byte is one).
-size_t character_count(const std::string& text) {
-    size_t count = 0;
-    for (size_t i = 0; i < text.size(); ++count) {
-        i += std::max<size_t>(1, valid_character_length(text, i));
-    }
-    return count;
-}
-
-// At most `limit` characters of `text`, the last replaced by an ellipsis if it was cut.
-std::string shortened(const std::string& text, size_t limit) {
-    if (character_count(text) <= limit) return text;
-    size_t end = 0;
-    for (size_t kept = 0; kept + 1 < limit; ++kept) {
-        end += std::max<size_t>(1, valid_character_length(text, end));
-    }
-    return text.substr(0, end) + "\xE2\x80\xA6";  // U+2026 HORIZONTAL ELLIPSIS
-}
-
-// The estimated width in pixels of `text` in a sans-serif font of `font_size` pixels.
-double text_width(const std::string& text, double font_size) {
-    return static_cast<double>(character_count(text)) * font_size * 0.6;
-}
-
-// A coordinate with one decimal, without a trailing ".0": 12.5, 80.
-std::string px(double value) {
-    char text[32];
-    std::snprintf(text, sizeof text, "%.1f", value);
-    std::string result = text;
-    if (result.size() > 2 && result.compare(result.size() - 2, 2, ".0") == 0) {
-        result.resize(result.size() - 2);
-    }
-    return result == "-0" ? "0" : result;
-}
-
-std::string format(const char* pattern, double value, int precision) {
-    char text[64];
-    std::snprintf(text, sizeof text, pattern, precision, value);
-    return text;
-}
-
-// ---- SVG pieces -----------------------------------------------------------------------------
-
-// The ten colours of Tableau's (and matplotlib's) default palette, told apart by most readers.
-constexpr const char* kPalette[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd",
-                                    "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"};
-
-constexpr const char* kFont = "font-family=\"Helvetica, Arial, sans-serif\"";
-
-void open_svg(std::string& svg, double width, double height, const std::string& title) {
-    svg += "<svg xmlns=\"http://www.w3.org/2000/svg\" version=\"1.1\" width=\"" + px(width) +
-           "\" height=\"" + px(height) + "\" viewBox=\"0 0 " + px(width) + " " + px(height) +
-           "\">\n";
-    svg += "<title>" + xml_escape(title) + "</title>\n";
-    svg += "<rect x=\"0\" y=\"0\" width=\"" + px(width) + "\" height=\"" + px(height) +
-           "\" fill=\"#ffffff\"/>\n";
-}
-
-// Text at (x, y), y being the baseline; `attributes` adds e.g. text-anchor or font-weight.
-void add_text(std::string& svg, double x, double y, const std::string& text, double font_size,
-              const std::string& attributes = "") {
-    svg += "<text x=\"" + px(x) + "\" y=\"" + px(y) + "\" font-size=\"" + px(font_size) + "\" " +
-           kFont + (attributes.empty() ? "" : " " + attributes) + ">" + xml_escape(text) +
-           "</text>\n";
-}
-
-void add_line(std::string& svg, double x1, double y1, double x2, double y2, const char* colour,
-              double width) {
-    svg += "<line x1=\"" + px(x1) + "\" y1=\"" + px(y1) + "\" x2=\"" + px(x2) + "\" y2=\"" +
-           px(y2) + "\" stroke=\"" + colour + "\" stroke-width=\"" + px(width) + "\"/>\n";
-}
-
-// ---- Axes -----------------------------------------------------------------------------------
-
-// The smallest of 1, 2, 5 x 10^k that is >= raw (raw > 0).
-double nice_step(double raw) {
-    const double magnitude = std::pow(10.0, std::floor(std::log10(raw)));
-    for (double mantissa : {1.0, 2.0, 5.0}) {
-        if (mantissa * magnitude >= raw * (1 - 1e-9)) return mantissa * magnitude;
-    }
-    return 10 * magnitude;
-}
-
-// Labels for linear ticks `step` apart: fixed decimals, as many as the step needs
-// (0, 0.5, 1.0 would be uneven), or %g for very large or very small numbers.
-std::vector<std::string> linear_labels(const std::vector<double>& ticks) {
-    double step = ticks.size() > 1 ? ticks[1] - ticks[0] : 1.0;
-    if (!std::isfinite(step) || step <= 0) step = 1;  // only for ends near +-1e308
-    double largest = 0;
-    for (double tick : ticks) largest = std::max(largest, std::fabs(tick));
-    const int decimals = step >= 1 ? 0 : static_cast<int>(std::ceil(-std::log10(step) - 1e-9));
-    std::vector<std::string> labels;
-    for (double tick : ticks) {
-        if (decimals <= 6 && largest < 1e9) {
-            labels.push_back(format("%.*f", tick, decimals));
-        } else {  // enough significant digits to tell neighbours apart
-            const double digits =
-                std::floor(std::log10(std::max(largest, step))) - std::floor(std::log10(step)) + 1;
-            labels.push_back(format("%.*g", tick, static_cast<int>(std::clamp(digits, 1.0, 17.0))));
-        }
-        if (labels.back()[0] == '-' &&
-            labels.back().find_first_not_of("-0.") == std::string::npos) {
-            labels.back().erase(0, 1);  // "-0.0", from a tick a rounding error below zero
-        }
-    }
-    return labels;
-}
-
-// A log10 tick label: 0.001, 0.2, 50, 1e-05 written 1e-5.
-std::string log_label(double value) {
-    std::string text = format("%.*g", value, 6);
-    const size_t e = text.find('e');
-    if (e != std::string::npos) {  // drop the exponent's '+' and leading zeros
-        std::string exponent = text.substr(e + 1);
-        const bool negative = exponent[0] == '-';
-        exponent = exponent.substr(exponent.find_first_not_of("+-0") == std::string::npos
-                                       ? exponent.size() - 1
-                                       : exponent.find_first_not_of("+-0"));
-        text = text.substr(0, e + 1) + (negative ? "-" : "") + exponent;
-    }
-    return text;
-}
-
-// One axis: its ends, labelled ticks and unlabelled (minor) grid lines, linear or log10.
-struct Axis {
-    double lo = 0, hi = 1;
-    bool log = false;
-    std::vector<double> ticks, minor;
-    std::vector<std::string> labels;
-
-    // Where `value` lies between the ends, 0 at lo and 1 at hi (clamped: a log axis stops at
-    // 1e-300, below which doubles lose precision).
-    double fraction(double value) const {
-        const double f =
-            log ? (std::log10(value) - std::log10(lo)) / (std::log10(hi) - std::log10(lo))
-                : (value / 2 - lo / 2) / (hi / 2 - lo / 2);  // halves: no overflow near 1e308
-        return std::clamp(f, 0.0, 1.0);
-    }
+// The frame shared by line and bar charts: where the plot area is, and its y axis.
+struct Chart {
+    svg::Axis y;
+    std::vector<std::string> legend;  // one label per series ("" is not listed)
+    double left = 0, top = 56, width = 0, height = 0, legend_width = 0;
+    double right() const { return left + kPlotWidth; }
+    double bottom() const { return top + kPlotHeight; }
+    double to_y(double value) const { return bottom() - y.fraction(value) * kPlotHeight; }
 };
 
-Axis linear_axis(double lo, double hi) {
-    Axis axis;
-    axis.ticks = nice_ticks(lo, hi);
-    axis.lo = axis.ticks.front();
-    axis.hi = axis.ticks.back();
-    axis.labels = linear_labels(axis.ticks);
-    return axis;
+Chart layout(svg::Axis y, std::vector<std::string> legend) {
+    Chart chart{.y = std::move(y), .legend = std::move(legend)};
+    double widest_tick = 0, widest_entry = 0;
+    for (const std::string& label : chart.y.labels) {
+        widest_tick = std::max(widest_tick, svg::text_width(label, kTickSize));
+    }
+    for (const std::string& label : chart.legend) {
+        widest_entry = std::max(widest_entry, svg::text_width(label, kLegendSize));
+    }
+    chart.legend_width = widest_entry > 0 ? 12 + 24 + 8 + widest_entry + 12 : 0;
+    chart.left = 20 + kLabelSize + 12 + widest_tick + kTick + 4;
+    chart.width = chart.right() + (widest_entry > 0 ? 20 + chart.legend_width + 20 : 30);
+    chart.height = chart.bottom() + 62;
+    return chart;
 }
 
-// A log10 axis from the decade at or below lo to the decade at or above hi (0 < lo <= hi).
-// Over at most two decades, 1, 2 and 5 of each are labelled; over more, every decade (or every
-// n-th, to keep about six labels), with 2..9 as minor grid lines up to six decades.
-Axis log_axis(double lo, double hi) {
-    Axis axis;
-    axis.log = true;
-    int first = static_cast<int>(std::floor(std::log10(lo) + 1e-9));
-    int last = static_cast<int>(std::ceil(std::log10(hi) - 1e-9));
-    first = std::clamp(first, -300, 299);  // keep 10^k a normal double
-    last = std::clamp(last, first + 1, 300);
-    axis.lo = std::pow(10.0, first);
-    axis.hi = std::pow(10.0, last);
-    const int decades = last - first;
-    const int stride = std::max(1, (decades + 5) / 6);
-    for (int k = first; k <= last; ++k) {
-        const double decade = std::pow(10.0, k);
-        if ((k - first) % stride == 0) axis.ticks.push_back(decade);
-        if (k == last) break;
-        for (int mantissa = 2; mantissa <= 9; ++mantissa) {
-            if (decades <= 2 && (mantissa == 2 || mantissa == 5)) {
-                axis.ticks.push_back(mantissa * decade);
-            } else if (decades <= 6) {
-                axis.minor.push_back(mantissa * decade);
-            }
-        }
+// The document's start: the title, grid lines at the y ticks, the frame, y ticks and labels,
+// the axis labels; then the legend, right of the plot area.
+void draw_frame(std::string& svg, const Chart& chart, const std::string& title,
+                const std::string& x_label, const std::string& y_label) {
+    svg::open(svg, chart.width, chart.height, title);
+    const double middle = chart.left + kPlotWidth / 2;
+    svg::text(svg, middle, 32, title, kTitleSize,
+              "text-anchor=\"middle\" font-weight=\"bold\" fill=\"#222222\"");
+    svg += "<g id=\"axes\">\n";
+    for (size_t i = 0; i < chart.y.ticks.size(); ++i) {
+        const double y = chart.to_y(chart.y.ticks[i]);
+        svg::line(svg, chart.left, y, chart.right(), y, "#e3e3e3", 1);
+        svg::line(svg, chart.left - kTick, y, chart.left, y, "#888888", 1);
+        svg::text(svg, chart.left - kTick - 4, y + 4, chart.y.labels[i], kTickSize,
+                  "text-anchor=\"end\" fill=\"#444444\"");
     }
-    for (double tick : axis.ticks) axis.labels.push_back(log_label(tick));
-    return axis;
+    svg::rect(svg, chart.left, chart.top, kPlotWidth, kPlotHeight,
+              "fill=\"none\" stroke=\"#888888\"");
+    svg::text(svg, middle, chart.bottom() + 46, x_label, kLabelSize,
+              "text-anchor=\"middle\" fill=\"#222222\"");
+    const double label_x = 20 + kLabelSize, label_y = chart.top + kPlotHeight / 2;
+    svg::text(svg, label_x, label_y, y_label + (chart.y.log ? " (log scale)" : ""), kLabelSize,
+              "text-anchor=\"middle\" fill=\"#222222\" transform=\"rotate(-90 " + svg::px(label_x) +
+                  " " + svg::px(label_y) + ")\"");
+    svg += "</g>\n";
+    if (chart.legend_width == 0) return;
+    const double x0 = chart.right() + 20;
+    size_t listed = 0;
+    for (const std::string& label : chart.legend) listed += label.empty() ? 0 : 1;
+    svg += "<g id=\"legend\">\n";
+    svg::rect(svg, x0, chart.top, chart.legend_width, 12 + 22.0 * static_cast<double>(listed),
+              "fill=\"#ffffff\" stroke=\"#cccccc\"");
+    double y = chart.top + 17;
+    for (size_t s = 0; s < chart.legend.size(); ++s) {
+        if (chart.legend[s].empty()) continue;
+        svg::line(svg, x0 + 12, y, x0 + 36, y, svg::colour(s), 2.5);
+        svg::text(svg, x0 + 44, y + 4, chart.legend[s], kLegendSize, "fill=\"#222222\"");
+        y += 22;
+    }
+    svg += "</g>\n";
 }
 
 }  // namespace
-
-std::vector<double> nice_ticks(double lo, double hi) {
-    if (!std::isfinite(lo) || !std::isfinite(hi)) return {0, 1};
-    if (lo > hi) std::swap(lo, hi);
-    if (std::max(std::fabs(lo), std::fabs(hi)) < 1e-300) lo = hi = 0;  // denormals: zero
-    if (hi - lo <= 1e-12 * std::max(std::fabs(lo), std::fabs(hi))) {   // one value: widen
-        const double pad = lo == 0 ? 1 : std::fabs(lo) * 0.1;
-        constexpr double kMax = std::numeric_limits<double>::max();
-        lo = std::max(lo - pad, -kMax), hi = std::min(hi + pad, kMax);
-    }
-    const double step = nice_step(hi / 8 - lo / 8);  // at most eight intervals (no overflow)
-    const double first = std::floor(lo / step), last = std::ceil(hi / step);
-    if (!(last - first <= 20)) return {lo, hi};  // cannot happen for finite lo, hi; be safe
-    std::vector<double> ticks;
-    for (double k = first; k <= last; ++k) ticks.push_back(k * step);
-    if (!std::isfinite(ticks.front()) || !std::isfinite(ticks.back())) return {lo, hi};
-    return ticks;
-}
 
 // ---- The line chart -------------------------------------------------------------------------
 
 std::string line_chart_svg(const std::string& title, const std::string& x_label,
                            const std::string& y_label, const std::vector<Series>& series,
                            bool log_y) {
+    std::vector<std::string> legend;
     for (const Series& s : series) {
         if (s.x.size() != s.y.size()) {
             throw std::invalid_argument("line_chart_svg: series '" + s.label + "' has " +
                                         std::to_string(s.x.size()) + " x values but " +
                                         std::to_string(s.y.size()) + " y values");
         }
+        legend.push_back(s.label);
     }
     const auto usable = [&](double x, double y) {
         return std::isfinite(x) && std::isfinite(y) && (!log_y || y > 0);
     };
-
     // The data's extent decides the axes.
     double x_min = INFINITY, x_max = -INFINITY, y_min = INFINITY, y_max = -INFINITY;
     for (const Series& s : series) {
@@ -288,117 +117,96 @@ std::string line_chart_svg(const std::string& title, const std::string& x_label,
     }
     const bool empty = !(x_min <= x_max);
     if (empty) x_min = 0, x_max = 1, y_min = log_y ? 1 : 0, y_max = log_y ? 10 : 1;
-    const Axis x_axis = linear_axis(x_min, x_max);
-    const Axis y_axis = log_y ? log_axis(y_min, y_max) : linear_axis(y_min, y_max);
-
-    // Layout: the plot area, then margins sized to what they hold.
-    constexpr double kPlotWidth = 600, kPlotHeight = 340, kTick = 5;
-    constexpr double kTitleSize = 17, kLabelSize = 13, kTickSize = 11, kLegendSize = 12;
-    double widest_y_label = 0;
-    for (const std::string& label : y_axis.labels) {
-        widest_y_label = std::max(widest_y_label, text_width(label, kTickSize));
-    }
-    double widest_legend = 0;
-    for (const Series& s : series) {
-        widest_legend = std::max(widest_legend, text_width(s.label, kLegendSize));
-    }
-    const bool legend = widest_legend > 0;
-    const double legend_width = legend ? 12 + 24 + 8 + widest_legend + 12 : 0;
-    const double left = 20 + kLabelSize + 12 + widest_y_label + kTick + 4;
-    const double top = 56, bottom = 62;
-    const double right = legend ? 20 + legend_width + 20 : 30;
-    const double width = left + kPlotWidth + right, height = top + kPlotHeight + bottom;
-    const double plot_right = left + kPlotWidth, plot_bottom = top + kPlotHeight;
-    const auto to_x = [&](double x) { return left + x_axis.fraction(x) * kPlotWidth; };
-    const auto to_y = [&](double y) { return plot_bottom - y_axis.fraction(y) * kPlotHeight; };
+    const svg::Axis x_axis = svg::linear_axis(x_min, x_max);
+    const Chart chart =
+        layout(log_y ? svg::log_axis(y_min, y_max) : svg::linear_axis(y_min, y_max), legend);
+    const auto to_x = [&](double x) { return chart.left + x_axis.fraction(x) * kPlotWidth; };
 
     std::string svg;
-    open_svg(svg, width, height, title);
-    add_text(svg, left + kPlotWidth / 2, 32, title, kTitleSize,
-             "text-anchor=\"middle\" font-weight=\"bold\" fill=\"#222222\"");
-
-    // Grid lines (minor, then at ticks), the frame, tick marks and tick labels.
-    svg += "<g id=\"grid\">\n";
-    for (double y : y_axis.minor) add_line(svg, left, to_y(y), plot_right, to_y(y), "#f2f2f2", 1);
-    for (double x : x_axis.ticks) add_line(svg, to_x(x), top, to_x(x), plot_bottom, "#e3e3e3", 1);
-    for (double y : y_axis.ticks) add_line(svg, left, to_y(y), plot_right, to_y(y), "#e3e3e3", 1);
-    svg += "</g>\n<g id=\"axes\">\n";
-    svg += "<rect x=\"" + px(left) + "\" y=\"" + px(top) + "\" width=\"" + px(kPlotWidth) +
-           "\" height=\"" + px(kPlotHeight) + "\" fill=\"none\" stroke=\"#888888\"/>\n";
+    draw_frame(svg, chart, title, x_label, y_label);
     for (size_t i = 0; i < x_axis.ticks.size(); ++i) {
         const double x = to_x(x_axis.ticks[i]);
-        add_line(svg, x, plot_bottom, x, plot_bottom + kTick, "#888888", 1);
-        add_text(svg, x, plot_bottom + kTick + 14, x_axis.labels[i], kTickSize,
-                 "text-anchor=\"middle\" fill=\"#444444\"");
+        svg::line(svg, x, chart.top, x, chart.bottom(), "#e3e3e3", 1);
+        svg::line(svg, x, chart.bottom(), x, chart.bottom() + kTick, "#888888", 1);
+        svg::text(svg, x, chart.bottom() + kTick + 14, x_axis.labels[i], kTickSize,
+                  "text-anchor=\"middle\" fill=\"#444444\"");
     }
-    for (size_t i = 0; i < y_axis.ticks.size(); ++i) {
-        const double y = to_y(y_axis.ticks[i]);
-        add_line(svg, left - kTick, y, left, y, "#888888", 1);
-        add_text(svg, left - kTick - 4, y + 4, y_axis.labels[i], kTickSize,
-                 "text-anchor=\"end\" fill=\"#444444\"");
-    }
-    add_text(svg, left + kPlotWidth / 2, plot_bottom + 46, x_label, kLabelSize,
-             "text-anchor=\"middle\" fill=\"#222222\"");
-    const double y_label_x = 20 + kLabelSize, y_label_y = top + kPlotHeight / 2;
-    add_text(svg, y_label_x, y_label_y, y_label + (log_y ? " (log scale)" : ""), kLabelSize,
-             "text-anchor=\"middle\" fill=\"#222222\" transform=\"rotate(-90 " + px(y_label_x) +
-                 " " + px(y_label_y) + ")\"");
     if (empty) {
-        add_text(svg, left + kPlotWidth / 2, top + kPlotHeight / 2, "no data", kLabelSize,
-                 "text-anchor=\"middle\" fill=\"#888888\"");
+        svg::text(svg, chart.left + kPlotWidth / 2, chart.top + kPlotHeight / 2, "no data",
+                  kLabelSize, "text-anchor=\"middle\" fill=\"#888888\"");
     }
-    svg += "</g>\n";
-
-    // The series: one path each, broken where points are skipped; a dot for a lone point, and
-    // dots on every point of a short series so each measurement shows.
+    // One path per series, broken where points are skipped; dots on every point of a short
+    // series, so each measurement shows, and on a lone point.
     for (size_t s = 0; s < series.size(); ++s) {
         const Series& line = series[s];
-        const char* colour = kPalette[s % std::size(kPalette)];
         std::string path, dots;
         size_t run = 0;  // points in the current unbroken run
-        const auto dot = [&](double x, double y) {
-            dots += "<circle cx=\"" + px(to_x(x)) + "\" cy=\"" + px(to_y(y)) +
-                    "\" r=\"2.5\" fill=\"" + colour + "\"/>\n";
-        };
         for (size_t i = 0; i <= line.x.size(); ++i) {
             const bool ok = i < line.x.size() && usable(line.x[i], line.y[i]);
-            if (ok) {
-                path += (run == 0 ? "M" : " L") + px(to_x(line.x[i])) + " " + px(to_y(line.y[i]));
-                if (line.x.size() <= 30) dot(line.x[i], line.y[i]);
-                ++run;
-            } else {
-                if (run == 1 && line.x.size() > 30) dot(line.x[i - 1], line.y[i - 1]);
-                if (run > 0) path += " ";
-                run = 0;
+            const bool lone = !ok && run == 1;
+            if (ok || lone) {
+                const size_t at = ok ? i : i - 1;
+                const std::string x = svg::px(to_x(line.x[at])),
+                                  y = svg::px(chart.to_y(line.y[at]));
+                if (ok) path += (run == 0 ? "M" : " L") + x + " " + y;
+                if ((ok && line.x.size() <= 30) || (lone && line.x.size() > 30)) {
+                    dots += "<circle cx=\"" + x + "\" cy=\"" + y + "\" r=\"2.5\" fill=\"" +
+                            svg::colour(s) + "\"/>\n";
+                }
             }
+            run = ok ? run + 1 : 0;
         }
         svg += "<g id=\"series-" + std::to_string(s) + "\">\n";
         if (!path.empty()) {
-            svg += "<path d=\"" + path + "\" fill=\"none\" stroke=\"" + colour +
-                   "\" stroke-width=\"1.8\" stroke-linejoin=\"round\" stroke-linecap=\"round\"/>\n";
+            svg += "<path d=\"" + path + "\" fill=\"none\" stroke=\"" + svg::colour(s) +
+                   "\" stroke-width=\"1.8\" stroke-linejoin=\"round\"/>\n";
         }
         svg += dots + "</g>\n";
     }
+    return svg + "</svg>\n";
+}
 
-    // The legend, right of the plot area.
-    if (legend) {
-        const double x0 = plot_right + 20;
-        size_t listed = 0;
-        for (const Series& s : series) listed += s.label.empty() ? 0 : 1;
-        svg += "<g id=\"legend\">\n<rect x=\"" + px(x0) + "\" y=\"" + px(top) + "\" width=\"" +
-               px(legend_width) + "\" height=\"" + px(12 + 22.0 * static_cast<double>(listed)) +
-               "\" fill=\"#ffffff\" stroke=\"#cccccc\"/>\n";
-        double y = top + 6 + 11;
-        for (size_t s = 0; s < series.size(); ++s) {
-            if (series[s].label.empty()) continue;
-            add_line(svg, x0 + 12, y, x0 + 36, y, kPalette[s % std::size(kPalette)], 2.5);
-            add_text(svg, x0 + 44, y + 4, series[s].label, kLegendSize, "fill=\"#222222\"");
-            y += 22;
+// ---- The bar chart --------------------------------------------------------------------------
+
+std::string bar_chart_svg(const std::string& title, const std::string& x_label,
+                          const std::string& y_label, const std::vector<std::string>& categories,
+                          const std::vector<BarSeries>& series) {
+    std::vector<std::string> legend;
+    double y_max = 0;
+    for (const BarSeries& s : series) {
+        if (s.values.size() != categories.size()) {
+            throw std::invalid_argument("bar_chart_svg: series '" + s.label + "' has " +
+                                        std::to_string(s.values.size()) + " values for " +
+                                        std::to_string(categories.size()) + " categories");
         }
-        svg += "</g>\n";
+        for (double v : s.values) y_max = std::isfinite(v) ? std::max(y_max, v) : y_max;
+        legend.push_back(s.label);
     }
-    svg += "</svg>\n";
-    return svg;
+    double y_min = 0;
+    for (const BarSeries& s : series) {
+        for (double v : s.values) y_min = std::isfinite(v) ? std::min(y_min, v) : y_min;
+    }
+    const Chart chart = layout(svg::linear_axis(y_min, y_max), legend);
+    std::string svg;
+    draw_frame(svg, chart, title, x_label, y_label);
+    // Each category gets an equal slot; its bars fill 80% of it, side by side.
+    const double slot = kPlotWidth / static_cast<double>(std::max<size_t>(1, categories.size()));
+    const double bar = 0.8 * slot / static_cast<double>(std::max<size_t>(1, series.size()));
+    const double zero = chart.to_y(0);
+    for (size_t c = 0; c < categories.size(); ++c) {
+        const double x0 = chart.left + slot * static_cast<double>(c);
+        svg::text(svg, x0 + slot / 2, chart.bottom() + kTick + 14, categories[c], kTickSize,
+                  "text-anchor=\"middle\" fill=\"#444444\"");
+        for (size_t s = 0; s < series.size(); ++s) {
+            const double value = series[s].values[c];
+            if (!std::isfinite(value)) continue;
+            const double y = chart.to_y(value);
+            svg::rect(svg, x0 + 0.1 * slot + bar * static_cast<double>(s), std::min(y, zero), bar,
+                      std::fabs(zero - y),
+                      "class=\"bar\" fill=\"" + std::string(svg::colour(s)) + "\"");
+        }
+    }
+    return svg + "</svg>\n";
 }
 
 // ---- The heatmap grid -----------------------------------------------------------------------
@@ -478,14 +286,14 @@ std::string heatmaps_svg(const std::string& title, const std::vector<Heatmap>& m
     double row_label_width = 0, column_label_height = 0, title_width = 0;
     for (const Heatmap& map : maps) {
         for (const std::string& label : map.row_labels) {
-            row_label_width =
-                std::max(row_label_width, text_width(shortened(label, kLabelLimit), font) + 6);
+            row_label_width = std::max(
+                row_label_width, svg::text_width(svg::shortened(label, kLabelLimit), font) + 6);
         }
         for (const std::string& label : map.column_labels) {
-            column_label_height =
-                std::max(column_label_height, text_width(shortened(label, kLabelLimit), font) + 6);
+            column_label_height = std::max(
+                column_label_height, svg::text_width(svg::shortened(label, kLabelLimit), font) + 6);
         }
-        title_width = std::max(title_width, text_width(map.title, kMapTitleSize));
+        title_width = std::max(title_width, svg::text_width(map.title, kMapTitleSize));
     }
     const double map_width = cell * static_cast<double>(max_columns);
     const double map_height = cell * static_cast<double>(max_rows);
@@ -499,13 +307,13 @@ std::string heatmaps_svg(const std::string& title, const std::vector<Heatmap>& m
         static_cast<double>(grid_rows) * (panel_height + kGap) - (grid_rows > 0 ? kGap : 0);
     const double top = 52, scale_width = maps.empty() ? 0 : 80;
     const double width = std::max(kMargin + grid_width + scale_width + kMargin,
-                                  2 * kMargin + text_width(title, kTitleSize));
+                                  2 * kMargin + svg::text_width(title, kTitleSize));
     const double height = top + grid_height + kMargin;
 
     std::string svg;
-    open_svg(svg, width, height, title);
-    add_text(svg, width / 2, 32, title, kTitleSize,
-             "text-anchor=\"middle\" font-weight=\"bold\" fill=\"#222222\"");
+    svg::open(svg, width, height, title);
+    svg::text(svg, width / 2, 32, title, kTitleSize,
+              "text-anchor=\"middle\" font-weight=\"bold\" fill=\"#222222\"");
 
     for (size_t m = 0; m < maps.size(); ++m) {
         const Heatmap& map = maps[m];
@@ -516,31 +324,32 @@ std::string heatmaps_svg(const std::string& title, const std::vector<Heatmap>& m
         const double w = cell * static_cast<double>(map.columns);
         const double h = cell * static_cast<double>(map.rows);
         svg += "<g id=\"map-" + std::to_string(m) + "\">\n";
-        add_text(svg, x0 + std::max(w, title_width) / 2, panel_y + 13, map.title, kMapTitleSize,
-                 "text-anchor=\"middle\" font-weight=\"bold\" fill=\"#222222\"");
+        svg::text(svg, x0 + std::max(w, title_width) / 2, panel_y + 13, map.title, kMapTitleSize,
+                  "text-anchor=\"middle\" font-weight=\"bold\" fill=\"#222222\"");
         svg += "<g shape-rendering=\"crispEdges\">\n";
         for (int64_t r = 0; r < map.rows; ++r) {
             for (int64_t c = 0; c < map.columns; ++c) {
                 const float value = map.values[static_cast<size_t>(r * map.columns + c)];
-                svg += "<rect class=\"cell\" x=\"" + px(x0 + cell * static_cast<double>(c)) +
-                       "\" y=\"" + px(y0 + cell * static_cast<double>(r)) + "\" width=\"" +
-                       px(cell) + "\" height=\"" + px(cell) + "\" fill=\"" + blues(value) +
-                       "\"/>\n";
+                svg += "<rect class=\"cell\" x=\"" + svg::px(x0 + cell * static_cast<double>(c)) +
+                       "\" y=\"" + svg::px(y0 + cell * static_cast<double>(r)) + "\" width=\"" +
+                       svg::px(cell) + "\" height=\"" + svg::px(cell) + "\" fill=\"" +
+                       blues(value) + "\"/>\n";
             }
         }
-        svg += "</g>\n<rect x=\"" + px(x0) + "\" y=\"" + px(y0) + "\" width=\"" + px(w) +
-               "\" height=\"" + px(h) +
+        svg += "</g>\n<rect x=\"" + svg::px(x0) + "\" y=\"" + svg::px(y0) + "\" width=\"" +
+               svg::px(w) + "\" height=\"" + svg::px(h) +
                "\" fill=\"none\" stroke=\"#999999\" stroke-width=\"1\"/>\n";
         for (size_t r = 0; r < map.row_labels.size(); ++r) {
-            add_text(svg, x0 - 4, y0 + cell * (static_cast<double>(r) + 0.5) + font * 0.35,
-                     shortened(map.row_labels[r], kLabelLimit), font,
-                     "text-anchor=\"end\" fill=\"#333333\"");
+            svg::text(svg, x0 - 4, y0 + cell * (static_cast<double>(r) + 0.5) + font * 0.35,
+                      svg::shortened(map.row_labels[r], kLabelLimit), font,
+                      "text-anchor=\"end\" fill=\"#333333\"");
         }
         for (size_t c = 0; c < map.column_labels.size(); ++c) {
             const double x = x0 + cell * (static_cast<double>(c) + 0.5) + font * 0.35;
             const double y = y0 - 4;
-            add_text(svg, x, y, shortened(map.column_labels[c], kLabelLimit), font,
-                     "fill=\"#333333\" transform=\"rotate(-90 " + px(x) + " " + px(y) + ")\"");
+            svg::text(
+                svg, x, y, svg::shortened(map.column_labels[c], kLabelLimit), font,
+                "fill=\"#333333\" transform=\"rotate(-90 " + svg::px(x) + " " + svg::px(y) + ")\"");
         }
         svg += "</g>\n";
     }
@@ -554,16 +363,16 @@ std::string heatmaps_svg(const std::string& title, const std::vector<Heatmap>& m
             "x2=\"0\" y2=\"0\">\n";
         for (int i = 0; i < kBlueStops; ++i) {
             const double offset = static_cast<double>(i) / (kBlueStops - 1);
-            svg += "<stop offset=\"" + format("%.*f", offset, 2) + "\" stop-color=\"" +
-                   blues(offset) + "\"/>\n";
+            svg +=
+                "<stop offset=\"" + svg::px(offset) + "\" stop-color=\"" + blues(offset) + "\"/>\n";
         }
-        svg += "</linearGradient>\n</defs>\n<rect x=\"" + px(bar_x) + "\" y=\"" + px(bar_y) +
-               "\" width=\"14\" height=\"" + px(bar_height) +
+        svg += "</linearGradient>\n</defs>\n<rect x=\"" + svg::px(bar_x) + "\" y=\"" +
+               svg::px(bar_y) + "\" width=\"14\" height=\"" + svg::px(bar_height) +
                "\" fill=\"url(#blues)\" stroke=\"#999999\"/>\n";
         for (double v : {0.0, 0.5, 1.0}) {
             const double y = bar_y + (1 - v) * bar_height;
-            add_line(svg, bar_x + 14, y, bar_x + 18, y, "#888888", 1);
-            add_text(svg, bar_x + 21, y + 4, format("%.*g", v, 2), 11, "fill=\"#444444\"");
+            svg::line(svg, bar_x + 14, y, bar_x + 18, y, "#888888", 1);
+            svg::text(svg, bar_x + 21, y + 4, svg::px(v), 11, "fill=\"#444444\"");
         }
         svg += "</g>\n";
     }
@@ -571,41 +380,7 @@ std::string heatmaps_svg(const std::string& title, const std::vector<Heatmap>& m
     return svg;
 }
 
-// ---- Text and files -------------------------------------------------------------------------
-
-std::string xml_escape(const std::string& text) {
-    std::string out;
-    out.reserve(text.size());
-    for (size_t i = 0; i < text.size();) {
-        const size_t length = valid_character_length(text, i);
-        if (length == 0) {
-            out += kReplacement;
-            ++i;
-            continue;
-        }
-        switch (text[i]) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            case '\'':
-                out += "&apos;";
-                break;
-            default:
-                out.append(text, i, length);
-        }
-        i += length;
-    }
-    return out;
-}
+// ---- Files ---------------------------------------------------------------------------------
 
 void write_text_file(const std::string& path, const std::string& text) {
     ag::io::write_file_atomically(path, {{text.data(), text.size()}}, "write_text_file");

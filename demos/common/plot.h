@@ -1,5 +1,6 @@
-// demos/common/plot.h — SVG pictures for the demos: line charts (loss curves) and grids of
-// heatmaps (attention weights), written with the C++ standard library only.
+// demos/common/plot.h — SVG pictures for the demos: line charts (loss curves), bar charts
+// (results side by side) and grids of heatmaps (attention weights), written with the C++
+// standard library only (the pieces are in svg.h).
 //
 // Each function returns the text of one self-contained SVG 1.1 document: no scripts, no
 // external fonts, images or style sheets (the only URL is the SVG namespace), so the file
@@ -19,6 +20,8 @@
 #include <string>
 #include <vector>
 
+#include "demos/common/svg.h"  // xml_escape, nice_ticks
+
 namespace demo {
 
 // ---- Line charts ----------------------------------------------------------------------------
@@ -37,11 +40,21 @@ std::string line_chart_svg(const std::string& title, const std::string& x_label,
                            const std::string& y_label, const std::vector<Series>& series,
                            bool log_y = false);
 
-/// Round tick values for a linear axis covering [lo, hi]: equally spaced multiples of
-/// 1, 2 or 5 x 10^k, three to ten intervals, the first <= lo and the last >= hi (so they also
-/// give the axis its ends). lo == hi is widened around the value. Example:
-/// nice_ticks(0.37, 2.9) == {0, 0.5, 1, 1.5, 2, 2.5, 3}.
-std::vector<double> nice_ticks(double lo, double hi);
+// ---- Bar charts ----------------------------------------------------------------------------
+
+/// One colour of bars in a bar chart: values[i] is its bar in the i-th group.
+struct BarSeries {
+    std::string label;  // shown in the legend
+    std::vector<double> values;
+};
+
+/// A grouped bar chart: one group per category along x, one bar per series in each group
+/// (distinct colours, a legend on the right), on a linear y axis from 0 with 1-2-5 ticks. A
+/// non-finite value draws no bar. Throws std::invalid_argument if some series does not have one
+/// value per category.
+std::string bar_chart_svg(const std::string& title, const std::string& x_label,
+                          const std::string& y_label, const std::vector<std::string>& categories,
+                          const std::vector<BarSeries>& series);
 
 // ---- Heatmaps -------------------------------------------------------------------------------
 
@@ -64,12 +77,7 @@ struct Heatmap {
 std::string heatmaps_svg(const std::string& title, const std::vector<Heatmap>& maps,
                          int64_t maps_per_row);
 
-// ---- Text and files -------------------------------------------------------------------------
-
-/// `text` made safe as XML character data or an attribute value: & < > " ' become entities,
-/// invalid UTF-8 and control characters other than tab, newline and carriage return become
-/// U+FFFD.
-std::string xml_escape(const std::string& text);
+// ---- Files ---------------------------------------------------------------------------------
 
 /// Writes `text` to `path` atomically, through io::write_file_atomically (io/file.h): a reader
 /// never sees half a file, and nothing but `path` is written. Throws ag::io::FileError (a

@@ -6,8 +6,8 @@
 
 #include "core/error.h"
 #include "core/parallel.h"
+#include "demos/common/cli.h"
 #include "demos/common/figures.h"
-#include "demos/common/flags.h"
 #include "demos/common/interrupt.h"
 #include "demos/common/tasks.h"
 #include "demos/common/training.h"
@@ -21,7 +21,9 @@ namespace {
 
 // Every flag of a Transformer demo, with the spec's defaults.
 struct Settings {
-    int64_t steps, batch = 64, d_model, heads, layers, d_ff, warmup = 100, seed = 1, threads;
+    int64_t steps, batch = 64;
+    ModelSize size;
+    int64_t warmup = 100, seed = 1, threads;
     int64_t min_length, max_length, max_digits, eval_every = 100, eval_examples = 500;
     int64_t checkpoint_every = 500, stop_after = 0;
     double learning_rate, dropout = 0.0, stop_at, clip = 1.0, label_smoothing = 0.0;
@@ -55,10 +57,7 @@ void print_samples(ag::nn::Transformer& model, const Task& task,
 int run_transformer_demo(int argc, const char* const* argv, const DemoSpec& spec) {
     // 1. Flags, with this demo's defaults.
     Settings s{.steps = spec.steps,
-               .d_model = spec.d_model,
-               .heads = spec.heads,
-               .layers = spec.layers,
-               .d_ff = spec.d_ff,
+               .size = spec.size,
                .threads = ag::get_num_threads(),
                .min_length = spec.min_length,
                .max_length = spec.max_length,
@@ -66,53 +65,50 @@ int run_transformer_demo(int argc, const char* const* argv, const DemoSpec& spec
                .learning_rate = spec.learning_rate,
                .stop_at = spec.stop_at,
                .out = "out/" + spec.task};
-    Flags flags(argc > 0 ? argv[0] : spec.task, spec.description);
-    flags.add_int("steps", &s.steps, "training steps", 1, 10'000'000);
-    flags.add_int("batch", &s.batch, "sequences per batch", 1, 100'000);
-    flags.add_float("lr", &s.learning_rate, "peak learning rate of Adam", 1e-7, 1.0);
-    flags.add_int("warmup", &s.warmup, "steps of learning-rate warmup", 0, 10'000'000);
-    flags.add_int("d-model", &s.d_model, "width of the model (d_model)", 1, 65536);
-    flags.add_int("heads", &s.heads, "attention heads (must divide d-model)", 1, 1024);
-    flags.add_int("layers", &s.layers, "encoder layers and decoder layers", 1, 64);
-    flags.add_int("d-ff", &s.d_ff, "width of the feed-forward layer", 1, 1 << 20);
-    flags.add_float("dropout", &s.dropout, "dropout probability", 0.0, 0.99);
-    flags.add_float("clip", &s.clip, "maximum gradient norm", 1e-6, 1e6);
-    flags.add_float("label-smoothing", &s.label_smoothing, "label smoothing", 0.0, 1.0);
+    CLI::App app(spec.description, argc > 0 ? argv[0] : spec.task);
+    use_demo_conventions(app);
+    const auto count = [](int64_t lo, int64_t hi) { return CLI::Range(lo, hi); };
+    app.add_option("--steps", s.steps, "training steps")->check(count(1, 10'000'000));
+    app.add_option("--batch", s.batch, "sequences per batch")->check(count(1, 100'000));
+    app.add_option("--lr", s.learning_rate, "peak learning rate of Adam")
+        ->check(FiniteRange(1e-7, 1.0));
+    app.add_option("--warmup", s.warmup, "steps of learning-rate warmup")
+        ->check(count(0, 10'000'000));
+    add_model_size_flags(app, s.size, "encoder layers and decoder layers");
+    app.add_option("--dropout", s.dropout, "dropout probability")->check(FiniteRange(0, 0.99));
+    app.add_option("--clip", s.clip, "maximum gradient norm")->check(FiniteRange(1e-6, 1e6));
+    app.add_option("--label-smoothing", s.label_smoothing, "label smoothing")
+        ->check(FiniteRange(0, 1));
     if (spec.task == "add") {
-        flags.add_int("digits", &s.max_digits, "most digits of each number", 1, 9);
+        app.add_option("--digits", s.max_digits, "most digits of each number")->check(count(1, 9));
     } else {
-        flags.add_int("min-length", &s.min_length, "shortest sequence", 1, 200);
-        flags.add_int("max-length", &s.max_length, "longest sequence", 1, 200);
+        app.add_option("--min-length", s.min_length, "shortest sequence")->check(count(1, 200));
+        app.add_option("--max-length", s.max_length, "longest sequence")->check(count(1, 200));
     }
-    flags.add_int("eval-every", &s.eval_every, "steps between evaluations (0: at the end)", 0,
-                  10'000'000);
-    flags.add_int("eval-examples", &s.eval_examples, "held-out examples per evaluation", 1,
-                  1'000'000);
-    flags.add_float("stop-at", &s.stop_at, "stop once exact match reaches this", 0.0, 2.0);
-    flags.add_int("checkpoint-every", &s.checkpoint_every,
-                  "steps between checkpoints (0: at the end)", 0, 10'000'000);
-    flags.add_int("stop-after", &s.stop_after,
-                  "stop after this step as if interrupted (0: never); --resume continues", 0,
-                  10'000'000);
-    flags.add_int("seed", &s.seed, "seed of the data, the weights and dropout", 0, INT64_MAX);
-    flags.add_int("threads", &s.threads, "threads for matrix products", 1, 1024);
-    flags.add_string("out", &s.out, "directory for the checkpoint and pictures");
-    flags.add_bool("resume", &s.resume, "continue from the checkpoint in --out");
-    const ParseResult parsed = flags.parse(argc, argv);
-    if (parsed.kind == ParseResult::Help) {
-        std::printf("%s", flags.help().c_str());
-        return 0;
-    }
-    if (parsed.kind == ParseResult::Error) {
-        std::fprintf(stderr, "%s\nrun with --help to see the flags\n", parsed.message.c_str());
-        return 2;
-    }
-    if (s.max_length < s.min_length || s.d_model % s.heads != 0) {
-        std::fprintf(stderr, "%s\nrun with --help to see the flags\n",
-                     s.d_model % s.heads != 0 ? "--heads must divide --d-model"
-                                              : "--max-length must be at least --min-length");
-        return 2;
-    }
+    app.add_option("--eval-every", s.eval_every, "steps between evaluations (0: at the end)")
+        ->check(count(0, 10'000'000));
+    app.add_option("--eval-examples", s.eval_examples, "held-out examples per evaluation")
+        ->check(count(1, 1'000'000));
+    app.add_option("--stop-at", s.stop_at, "stop once exact match reaches this")
+        ->check(FiniteRange(0, 2));
+    app.add_option("--checkpoint-every", s.checkpoint_every,
+                   "steps between checkpoints (0: at the end)")
+        ->check(count(0, 10'000'000));
+    app.add_option("--stop-after", s.stop_after,
+                   "stop after this step as if interrupted (0: never); --resume continues")
+        ->check(count(0, 10'000'000));
+    app.add_option("--seed", s.seed, "seed of the data, the weights and dropout")
+        ->check(count(0, INT64_MAX));
+    app.add_option("--threads", s.threads, "threads for matrix products")->check(count(1, 1024));
+    app.add_option("--out", s.out, "directory for the checkpoint and pictures");
+    app.add_flag("--resume", s.resume, "continue from the checkpoint in --out");
+    app.final_callback([&s] {
+        check_model_size(s.size);
+        if (s.max_length < s.min_length) {
+            throw CLI::ValidationError("--max-length", "must be at least --min-length");
+        }
+    });
+    if (const std::optional<int> code = parse_command_line(app, argc, argv)) return *code;
 
     try {
         // The output folder, before anything else: created, and locked for as long as this
@@ -125,11 +121,11 @@ int run_transformer_demo(int argc, const char* const* argv, const DemoSpec& spec
         ag::nn::Transformer model(ag::nn::TransformerConfig{
             .source_vocabulary = task->vocabulary_size(),
             .target_vocabulary = task->vocabulary_size(),
-            .d_model = s.d_model,
-            .heads = s.heads,
-            .encoder_layers = s.layers,
-            .decoder_layers = s.layers,
-            .d_ff = s.d_ff,
+            .d_model = s.size.d_model,
+            .heads = s.size.heads,
+            .encoder_layers = s.size.layers,
+            .decoder_layers = s.size.layers,
+            .d_ff = s.size.d_ff,
             .dropout = static_cast<float>(s.dropout),
             .max_length =
                 std::max<int64_t>(task->max_source_length(), task->max_target_length()) + 2,
@@ -141,8 +137,8 @@ int run_transformer_demo(int argc, const char* const* argv, const DemoSpec& spec
         std::printf(
             "model: Transformer, d_model %lld, %lld heads, %lld+%lld layers, %lld "
             "parameters; %d threads\n",
-            static_cast<long long>(s.d_model), static_cast<long long>(s.heads),
-            static_cast<long long>(s.layers), static_cast<long long>(s.layers),
+            static_cast<long long>(s.size.d_model), static_cast<long long>(s.size.heads),
+            static_cast<long long>(s.size.layers), static_cast<long long>(s.size.layers),
             static_cast<long long>(model.parameter_count()), ag::get_num_threads());
 
         // 3. Training.

@@ -9,6 +9,8 @@
 #include <cstdint>
 #include <string>
 
+#include "demos/common/cli.h"
+
 namespace demo {
 
 /// A demo's task and the defaults of its flags.
@@ -18,7 +20,7 @@ struct DemoSpec {
     int64_t steps = 1500;
     int64_t min_length = 10, max_length = 10;  ///< sequence tasks
     int64_t max_digits = 3;                    ///< add
-    int64_t d_model = 128, heads = 4, layers = 2, d_ff = 512;
+    ModelSize size{.d_model = 128, .heads = 4, .layers = 2, .d_ff = 512};
     double learning_rate = 1e-3;
     double stop_at = 2.0;  ///< stop early at this exact match (above 1: never)
 };
