@@ -6,6 +6,7 @@
 
 #include "core/autograd.h"
 #include "core/error.h"
+#include "core/ops/softmax.h"
 
 namespace ag::nn {
 
@@ -43,20 +44,16 @@ Tensor cross_entropy(const Tensor& logits, const IndexTensor& targets, int64_t i
     for (int64_t r = 0; r < rows; ++r) {
         const float* z = logits.data() + r * classes;
         float* p = probabilities->data() + r * classes;
-        float max = -std::numeric_limits<float>::infinity();
-        for (int64_t c = 0; c < classes; ++c) max = std::max(max, z[c]);
-        double sum = 0.0;
-        for (int64_t c = 0; c < classes; ++c) sum += std::exp(static_cast<double>(z[c] - max));
-        const double log_sum = std::log(sum);
+        const auto [max, log_sum] = detail::max_and_log_sum_exp(z, classes, 1);
         double sum_log_p = 0.0;
         for (int64_t c = 0; c < classes; ++c) {
-            const double log_p = z[c] - max - log_sum;
+            const double log_p = static_cast<double>(z[c] - max - log_sum);
             p[c] = static_cast<float>(std::exp(log_p));
             sum_log_p += log_p;
         }
         const int64_t y = targets.data()[r];
         if (y == ignore_index) continue;
-        const double log_p_y = z[y] - max - log_sum;
+        const double log_p_y = static_cast<double>(z[y] - max - log_sum);
         total += -(1.0 - label_smoothing) * log_p_y - smooth * sum_log_p;
     }
     Tensor loss = scalar(counted > 0 ? static_cast<float>(total / counted) : 0.0f);

@@ -20,11 +20,10 @@ namespace {
 struct Lanes : detail::AroundDim {
     using AroundDim::AroundDim;
     // Calls f(first, stride) for every vector along the dimension, vectors split over
-    // threads (each vector is independent; a piece holds at least ~32K elements).
+    // threads (each vector is independent).
     template <class F>
     void for_each(F f) const {
-        const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 15) / std::max<int64_t>(n, 1));
-        parallel_for(0, outer * inner, grain, [&](int64_t begin, int64_t end) {
+        parallel_for(0, outer * inner, grain_for(n), [&](int64_t begin, int64_t end) {
             for (int64_t lane = begin; lane < end; ++lane) {
                 const int64_t o = lane / inner, i = lane % inner;
                 f(o * n * inner + i, inner);
@@ -33,7 +32,10 @@ struct Lanes : detail::AroundDim {
     }
 };
 
-// Returns the max and log sum_j e^(x_j - max) of one vector (pass 1 and pass 2 of softmax).
+}  // namespace
+
+namespace detail {
+// Pass 1 and pass 2 of softmax, for one vector.
 std::pair<float, float> max_and_log_sum_exp(const float* x, int64_t n, int64_t stride) {
     float max = -std::numeric_limits<float>::infinity();
     for (int64_t j = 0; j < n; ++j) max = std::max(max, x[j * stride]);
@@ -41,8 +43,7 @@ std::pair<float, float> max_and_log_sum_exp(const float* x, int64_t n, int64_t s
     for (int64_t j = 0; j < n; ++j) sum += detail::exp_vectorizable(x[j * stride] - max);
     return {max, std::log(sum)};
 }
-
-}  // namespace
+}  // namespace detail
 
 Tensor softmax(const Tensor& x, int64_t dim) {
     const Lanes lanes(x.shape(), normalize_dim(dim, x.rank(), "softmax"));
@@ -50,7 +51,7 @@ Tensor softmax(const Tensor& x, int64_t dim) {
     const float* in = x.data();
     float* out = y.data();
     lanes.for_each([&](int64_t first, int64_t stride) {
-        const auto [max, log_sum] = max_and_log_sum_exp(in + first, lanes.n, stride);
+        const auto [max, log_sum] = detail::max_and_log_sum_exp(in + first, lanes.n, stride);
         for (int64_t j = 0; j < lanes.n; ++j) {  // pass 3: normalize
             out[first + j * stride] =
                 detail::exp_vectorizable(in[first + j * stride] - max - log_sum);
@@ -79,7 +80,7 @@ Tensor log_softmax(const Tensor& x, int64_t dim) {
     const float* in = x.data();
     float* out = y.data();
     lanes.for_each([&](int64_t first, int64_t stride) {
-        const auto [max, log_sum] = max_and_log_sum_exp(in + first, lanes.n, stride);
+        const auto [max, log_sum] = detail::max_and_log_sum_exp(in + first, lanes.n, stride);
         for (int64_t j = 0; j < lanes.n; ++j) {
             out[first + j * stride] = in[first + j * stride] - max - log_sum;
         }

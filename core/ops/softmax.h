@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 
 #include "core/tensor.h"
 
@@ -22,5 +23,14 @@ Tensor softmax(const Tensor& x, int64_t dim = -1);
 /// log(softmax(x)) along `dim`, computed directly (more accurate than composing the two).
 /// Throws IndexError if dim is out of range.
 Tensor log_softmax(const Tensor& x, int64_t dim = -1);
+
+namespace detail {
+/// The first two passes of a stable softmax over the n values x[0], x[stride], ...,
+/// x[(n-1) * stride]: returns {m, log sum_j e^(x_j - m)} with m = max_j x_j, so that
+/// log softmax(x)_j = x_j - m - log_sum. Shared by softmax, log_softmax and
+/// nn::cross_entropy, which fuses the log-softmax into its loss. For n = 0, returns
+/// {-infinity, -infinity}.
+std::pair<float, float> max_and_log_sum_exp(const float* x, int64_t n, int64_t stride);
+}  // namespace detail
 
 }  // namespace ag
