@@ -16,6 +16,7 @@
 // parallel_for calls does not pay the operating system's wake-up latency on every call.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 
@@ -43,6 +44,17 @@ namespace detail {
 void parallel_for_pieces(int64_t begin, int64_t end, int64_t grain,
                          const std::function<void(int64_t, int64_t)>& fn);
 }  // namespace detail
+
+/// Work a piece of a parallel_for should hold at least, counted in elements read or written or
+/// in multiply-adds: below this, waking a thread costs more than it saves. Every loop in core
+/// sizes its grain from it, through grain_for.
+inline constexpr int64_t kMinWorkPerPiece = int64_t{1} << 15;
+
+/// The grain for a parallel_for whose indices each cost `work_per_index` (elements or
+/// multiply-adds): as many indices as make `min_work` of work, and at least 1.
+constexpr int64_t grain_for(int64_t work_per_index, int64_t min_work = kMinWorkPerPiece) {
+    return std::max<int64_t>(1, min_work / std::max<int64_t>(1, work_per_index));
+}
 
 /// Sets how many threads parallel_for may use, the calling thread included (1 = no workers).
 /// Waits for a running parallel_for to finish first. Throws ag::ValueError if `num_threads` is

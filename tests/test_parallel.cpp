@@ -156,3 +156,14 @@ TEST_CASE("set_num_threads and get_num_threads", "[parallel]") {
     REQUIRE_THROWS_WITH(ag::set_num_threads(-2), "set_num_threads: num_threads -2 < 1");
     REQUIRE(ag::get_num_threads() == 1);
 }
+
+TEST_CASE("grain_for: enough indices for kMinWorkPerPiece of work, and at least one",
+          "[parallel]") {
+    CHECK(ag::grain_for(1) == ag::kMinWorkPerPiece);
+    CHECK(ag::grain_for(128) == ag::kMinWorkPerPiece / 128);
+    CHECK(ag::grain_for(ag::kMinWorkPerPiece) == 1);
+    CHECK(ag::grain_for(10 * ag::kMinWorkPerPiece) == 1);  // costly indices: one each
+    CHECK(ag::grain_for(0) == ag::kMinWorkPerPiece);       // free indices count as 1
+    CHECK(ag::grain_for(-5) == ag::kMinWorkPerPiece);
+    CHECK(ag::grain_for(1000, 64 * 64 * 64) == 262);  // a threshold of the caller's own
+}

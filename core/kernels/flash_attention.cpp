@@ -32,11 +32,6 @@ namespace ag::kernels {
 namespace {
 
 constexpr int64_t kTile = kAttentionTile;
-/// Multiply-adds a piece of a parallel_for should hold at least: less is not worth a thread.
-constexpr int64_t kMinWorkPerPiece = int64_t{1} << 15;
-
-/// The grain of a parallel_for whose indices each cost `work` multiply-adds.
-int64_t grain_for(int64_t work) { return std::max<int64_t>(1, kMinWorkPerPiece / (work + 1)); }
 
 /// C [m, n] = alpha op(A) op(B) + beta C on row-major tiles, with lda, ldb and ldc the floats
 /// between two stored rows of A, B and C.

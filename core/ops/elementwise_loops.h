@@ -96,10 +96,6 @@ struct AroundDim {
     }
 };
 
-/// Elements per piece when an element-wise loop is split over threads: below this, waking a
-/// thread costs more than it saves.
-inline constexpr int64_t kElementwiseGrain = 1 << 15;
-
 /// Sums over rows, as in the backward of a bias or of a layer norm's weight (a vector that was
 /// added to, or multiplied into, every row): returns the `width` floats sums[j] = the total of
 /// what add_row(r, partial) adds to partial[j], over every row r in [0, rows).
@@ -125,14 +121,14 @@ std::vector<float> sum_rows_in_blocks(int64_t rows, int64_t width, int64_t work_
     const int64_t block_work = kRowsPerBlock * std::max<int64_t>(work_per_row, 1);
     std::vector<float> partial(static_cast<size_t>(blocks * width), 0.0f);
     float* const partial_rows = partial.data();
-    const int64_t grain = std::max<int64_t>(1, kElementwiseGrain / block_work);
-    parallel_for(0, blocks, grain, [=, &add_row](int64_t first_block, int64_t end_block) {
-        for (int64_t block = first_block; block < end_block; ++block) {
-            float* const sums = partial_rows + block * width;
-            const int64_t end_row = std::min(rows, (block + 1) * kRowsPerBlock);
-            for (int64_t r = block * kRowsPerBlock; r < end_row; ++r) add_row(r, sums);
-        }
-    });
+    parallel_for(0, blocks, grain_for(block_work),
+                 [=, &add_row](int64_t first_block, int64_t end_block) {
+                     for (int64_t block = first_block; block < end_block; ++block) {
+                         float* const sums = partial_rows + block * width;
+                         const int64_t end_row = std::min(rows, (block + 1) * kRowsPerBlock);
+                         for (int64_t r = block * kRowsPerBlock; r < end_row; ++r) add_row(r, sums);
+                     }
+                 });
     std::vector<float> sums(static_cast<size_t>(width), 0.0f);
     for (int64_t block = 0; block < blocks; ++block) {
         const float* const block_sums = partial_rows + block * width;
@@ -147,9 +143,9 @@ void parallel_for_each_row(const Shape& shape, const std::array<std::vector<int6
     const int64_t count = shape.rank() == 0 ? 1 : shape.sizes()[shape.rank() - 1];
     const int64_t rows = count == 0 ? 0 : shape.numel() / count;
     if (rows <= 1) return for_each_row(shape, strides, row);
-    parallel_for(
-        0, rows, std::max<int64_t>(1, kElementwiseGrain / count),
-        [&](int64_t begin, int64_t end) { for_each_row(shape, strides, row, begin, end); });
+    parallel_for(0, rows, grain_for(count), [&](int64_t begin, int64_t end) {
+        for_each_row(shape, strides, row, begin, end);
+    });
 }
 
 /// out[i] = f(x[i]) for every element (split over threads for large tensors).
@@ -160,7 +156,7 @@ Tensor map(const Tensor& x, F f) {
     float* o = out.data();
     // The loops capture their pointers by value ([=]): through a reference the compiler must
     // reload them after every store, and does not vectorize the loop.
-    parallel_for(0, x.numel(), kElementwiseGrain, [=](int64_t begin, int64_t end) {
+    parallel_for(0, x.numel(), kMinWorkPerPiece, [=](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) o[i] = f(in[i]);
     });
     return out;
@@ -174,7 +170,7 @@ Tensor map2(const Tensor& x, const Tensor& y, F f) {
     const float* a = x.data();
     const float* b = y.data();
     float* o = out.data();
-    parallel_for(0, x.numel(), kElementwiseGrain, [=](int64_t begin, int64_t end) {
+    parallel_for(0, x.numel(), kMinWorkPerPiece, [=](int64_t begin, int64_t end) {
         for (int64_t i = begin; i < end; ++i) o[i] = f(a[i], b[i]);
     });
     return out;
@@ -194,17 +190,17 @@ Tensor broadcast_map(const Tensor& a, const Tensor& b, std::string_view op, F f)
     float* po = out.data();
     const int64_t n = shape.numel();
     if (a.shape() == b.shape()) {  // the common case: no broadcasting at all
-        parallel_for(0, n, kElementwiseGrain, [=](int64_t begin, int64_t end) {
+        parallel_for(0, n, kMinWorkPerPiece, [=](int64_t begin, int64_t end) {
             for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
         });
     } else if (b.numel() == 1 && a.shape() == shape) {  // tensor with a scalar
         const float value = pb[0];
-        parallel_for(0, n, kElementwiseGrain, [=](int64_t begin, int64_t end) {
+        parallel_for(0, n, kMinWorkPerPiece, [=](int64_t begin, int64_t end) {
             for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], value);
         });
     } else if (a.numel() == 1 && b.shape() == shape) {
         const float value = pa[0];
-        parallel_for(0, n, kElementwiseGrain, [=](int64_t begin, int64_t end) {
+        parallel_for(0, n, kMinWorkPerPiece, [=](int64_t begin, int64_t end) {
             for (int64_t i = begin; i < end; ++i) po[i] = f(value, pb[i]);
         });
     } else {

@@ -34,10 +34,10 @@ void for_each_matrix(size_t count, int64_t multiply_adds, bool independent, cons
         for (size_t i = 0; i < count; ++i) body(i);
         return;
     }
-    const int64_t grain = std::max<int64_t>(1, kSmallProduct / std::max<int64_t>(1, multiply_adds));
-    parallel_for(0, static_cast<int64_t>(count), grain, [&](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; ++i) body(static_cast<size_t>(i));
-    });
+    parallel_for(0, static_cast<int64_t>(count), grain_for(multiply_adds, kSmallProduct),
+                 [&](int64_t begin, int64_t end) {
+                     for (int64_t i = begin; i < end; ++i) body(static_cast<size_t>(i));
+                 });
 }
 
 // a [..., M, K] and b [..., K, N]: broadcasts the batch dimensions (all but the last two) and

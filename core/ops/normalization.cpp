@@ -14,10 +14,6 @@
 
 namespace ag {
 
-namespace {
-constexpr int64_t kRowGrainElements = 1 << 14;  // elements per piece of work given to a thread
-}
-
 Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, float eps) {
     if (x.rank() == 0) throw ShapeError("layer_norm: input must have at least one dimension");
     const int64_t d = x.size(-1);
@@ -34,8 +30,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
     Tensor rstd(Shape{rows});  // 1 / sqrt(var + eps) per row, saved for backward
     const float* w = weight.defined() ? weight.data() : nullptr;
     const float* b = bias.defined() ? bias.data() : nullptr;
-    const int64_t grain = std::max<int64_t>(1, kRowGrainElements / std::max<int64_t>(d, 1));
-    parallel_for(0, rows, grain, [&](int64_t first_row, int64_t end_row) {
+    parallel_for(0, rows, grain_for(d), [&](int64_t first_row, int64_t end_row) {
         for (int64_t r = first_row; r < end_row; ++r) {
             const float* xr = x.data() + r * d;
             float* hr = xhat.data() + r * d;
