@@ -176,13 +176,10 @@ void register_all() {
     }
 }
 
+// Registered during start-up, as the BENCHMARK macros register theirs, so the library's own
+// main serves.
+[[maybe_unused]] const bool registered = (register_all(), true);
+
 }  // namespace
 
-int main(int argc, char** argv) {
-    register_all();
-    benchmark::Initialize(&argc, argv);
-    if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-    benchmark::RunSpecifiedBenchmarks();
-    benchmark::Shutdown();
-    return 0;
-}
+BENCHMARK_MAIN();
