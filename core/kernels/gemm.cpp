@@ -30,21 +30,23 @@
 namespace ag::kernels {
 namespace {
 
-// Below this many multiply-adds (m * n * k) per thread, gemm uses fewer threads. Measured on
-// 2 cores: at 64^3 a second thread gains under 10% on an idle machine (and loses a lot on a
-// busy one); from 128^3 on it gains 1.6x or more.
+// Below this many multiply-adds (m * n * k) per thread, gemm uses fewer threads: for less work,
+// waking a second thread gains little on an idle machine and loses on a busy one (see
+// docs/matmul.md, "Choices and the measurements behind them").
 constexpr int64_t kMinMultiplyAddsPerThread = 64 * 64 * 64;
 
 // Below this many multiply-adds (up to about 80^3), gemm runs on one thread anyway, and the
-// AVX-512 backend skips packing when it can (B not transposed): every operand is in L1 or L2,
-// and packing was 11% of the time at 64^3 (64^3: 101 GFLOP/s packed, 115 unpacked). The choice
-// depends on the shape only, never on the thread count, so results stay bit-identical.
+// AVX-512 backend skips packing when it can (B not transposed): every operand is in L1 or L2
+// already, so the copy costs more than the unit-stride reads it buys (docs/matmul.md, "Choices
+// and the measurements behind them"). The choice depends on the shape only, never on the
+// thread count, so results stay bit-identical.
 constexpr int64_t kMaxUnpackedMultiplyAdds = 2 * kMinMultiplyAddsPerThread;
 
 GemmBackend best_available_backend() {
 #if defined(__x86_64__)
-    // AVX-512 when the CPU has it: on Zen 4 it was as fast as AVX2 or faster at every size
-    // measured (docs/matmul.md), most at 64^3 (unpacked) and with A transposed.
+    // AVX-512 when the CPU has it: the same flops as AVX2 in half the instructions, a tile that
+    // divides the usual sizes, and masked edges that let small products skip packing
+    // (microkernel_avx512.cpp; docs/matmul.md, "Choices and the measurements behind them").
     if (cpu_has_avx512f()) return GemmBackend::Avx512;
     if (cpu_has_avx2_fma()) return GemmBackend::Avx2;
 #elif defined(__aarch64__)

@@ -53,8 +53,9 @@ template <int kTileRows, bool kMasked>
 __attribute__((target("avx512f"))) inline void avx512_tile(
     int64_t k, const float* a, int64_t a_row_step, int64_t a_col_step, const float* b, int64_t ldb,
     __mmask16 left_mask, __mmask16 right_mask, float alpha, float beta, float* c, int64_t ldc) {
-    // The first step of k sets the C tile (k >= 1), the others add to it. Starting from zeros
-    // costs 16 more instructions per tile; at 64^3 (16 tiles of k = 64) this was 1% faster.
+    // The first step of k sets the C tile (k >= 1), the others add to it: starting from zeros
+    // would cost 16 more instructions per tile, which count most when k is small (docs/matmul.md,
+    // "Choices and the measurements behind them").
     __m512 acc[kTileRows][2];  // the C tile, in up to 16 registers
     {
         const __m512 b_left = load<kMasked>(b, left_mask);
@@ -189,10 +190,9 @@ void avx512_macro_kernel_a_in_place(int64_t mc, int64_t nc, int64_t kc, const fl
 const MicroKernel& avx512_microkernel() {
     // Packing that needs a transpose reuses the AVX2 8 x 8 in-register transpose (every CPU with
     // AVX-512F has AVX2): 8 and 32 are multiples of 8.
-    // MC = 48, not 96 as for AVX2 (measured before A was read in place, and kept since: MC 96 and
-    // 144 were no faster with it): measured on Zen 4, it was as fast on plain products and up to
-    // 5% faster with A transposed (2048/512/128: 108 GFLOP/s instead of 103), where packing A
-    // gathers from K rows of A far apart. KC = 256 was slower, 768 no better overall.
+    // MC = 48, not 96 as for AVX2: it helps where packing A gathers from K rows of A far apart
+    // (A transposed) and does not hurt plain products; KC stays 512. The sizes tried and what
+    // they gave: docs/matmul.md, "Choices and the measurements behind them".
     static const MicroKernel kernel{.name = "avx512",
                                     .mr = kRows,
                                     .nr = kColumns,

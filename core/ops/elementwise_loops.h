@@ -108,11 +108,11 @@ struct AroundDim {
 /// throws (after every piece ended), or std::bad_alloc.
 ///
 /// Each thread reads whole rows, front to back. (Splitting the columns instead, each thread
-/// taking half of every row, reads memory with holes that the prefetchers follow badly: 2.6x
-/// slower at 2 threads than 1 on a cold 2048 x 512 gradient.) The rows are cut into blocks of
-/// kRowsPerBlock, a constant; one thread sums a block into its own partial row, and the partial
-/// rows are added in block order, so the result depends on the shape only, never on the number
-/// of threads.
+/// taking half of every row, reads memory with holes that the prefetchers follow badly, so more
+/// threads can be slower than one: docs/matmul.md, "Choices and the measurements behind them".)
+/// The rows are cut into blocks of kRowsPerBlock, a constant; one thread sums a block into its
+/// own partial row, and the partial rows are added in block order, so the result depends on the
+/// shape only, never on the number of threads.
 template <class AddRow>
 std::vector<float> sum_rows_in_blocks(int64_t rows, int64_t width, int64_t work_per_row,
                                       const AddRow& add_row) {
