@@ -1,70 +1,28 @@
-// demos/common/run_demo.cpp — the recipe shared by demos/copy, reverse, sort and add.
+// demos/common/run_demo.cpp — the pieces of the Transformer demos' recipe (run_demo.h).
 #include "demos/common/run_demo.h"
 
 #include <cstdio>
 #include <filesystem>
 
-#include "core/error.h"
 #include "core/parallel.h"
-#include "demos/common/cli.h"
 #include "demos/common/figures.h"
 #include "demos/common/interrupt.h"
-#include "demos/common/tasks.h"
-#include "demos/common/training.h"
 #include "io/file.h"
 #include "nn/decoding.h"
-#include "nn/transformer.h"
 
 namespace demo {
 
-namespace {
-
-// Every flag of a Transformer demo, with the spec's defaults.
-struct Settings {
-    int64_t steps, batch = 64;
-    ModelSize size;
-    int64_t warmup = 100, seed = 1, threads;
-    int64_t min_length, max_length, max_digits, eval_every = 100, eval_examples = 500;
-    int64_t checkpoint_every = 500, stop_after = 0;
-    double learning_rate, dropout = 0.0, stop_at, clip = 1.0, label_smoothing = 0.0;
-    std::string out;
-    bool resume = false;
-};
-
-std::unique_ptr<Task> make_task(const DemoSpec& spec, const Settings& s) {
-    if (spec.task == "add") return make_addition_task(s.max_digits);
-    return make_sequence_task(
-        spec.task, {.min_length = s.min_length, .max_length = s.max_length, .symbols = 10});
-}
-
-// A few held-out examples decoded by the trained model, beside what they should be.
-void print_samples(ag::nn::Transformer& model, const Task& task,
-                   const std::vector<Example>& examples) {
-    std::printf("\n%-28s %-28s %-28s\n", "source", "target", "model output");
-    for (const Example& example : examples) {
-        const ag::IndexTensor source(example.source,
-                                     {1, static_cast<int64_t>(example.source.size())});
-        const auto output =
-            ag::nn::greedy_decode(model, source, kBos, kEos, task.max_target_length() + 1)[0];
-        std::printf("%-28s %-28s %-28s %s\n", task.to_text(example.source).c_str(),
-                    task.to_text(example.target).c_str(), task.to_text(output).c_str(),
-                    output == example.target ? "ok" : "WRONG");
-    }
-}
-
-}  // namespace
-
-int run_transformer_demo(int argc, const char* const* argv, const DemoSpec& spec) {
-    // 1. Flags, with this demo's defaults.
-    Settings s{.steps = spec.steps,
-               .size = spec.size,
-               .threads = ag::get_num_threads(),
-               .min_length = spec.min_length,
-               .max_length = spec.max_length,
-               .max_digits = spec.max_digits,
-               .learning_rate = spec.learning_rate,
-               .stop_at = spec.stop_at,
-               .out = "out/" + spec.task};
+std::optional<int> parse_demo_flags(int argc, const char* const* argv, const DemoSpec& spec,
+                                    DemoSettings& s) {
+    s = {.steps = spec.steps,
+         .size = spec.size,
+         .threads = ag::get_num_threads(),
+         .min_length = spec.min_length,
+         .max_length = spec.max_length,
+         .max_digits = spec.max_digits,
+         .learning_rate = spec.learning_rate,
+         .stop_at = spec.stop_at,
+         .out = "out/" + spec.task};
     CLI::App app(spec.description, argc > 0 ? argv[0] : spec.task);
     use_demo_conventions(app);
     const auto count = [](int64_t lo, int64_t hi) { return CLI::Range(lo, hi); };
@@ -108,84 +66,111 @@ int run_transformer_demo(int argc, const char* const* argv, const DemoSpec& spec
             throw CLI::ValidationError("--max-length", "must be at least --min-length");
         }
     });
-    if (const std::optional<int> code = parse_command_line(app, argc, argv)) return *code;
+    return parse_command_line(app, argc, argv);
+}
 
-    try {
-        // The output folder, before anything else: created, and locked for as long as this
-        // run lives (a second run on it is refused, naming this one's process id).
-        const ag::io::DirectoryLock lock(s.out);
+std::unique_ptr<Task> make_task(const DemoSpec& spec, const DemoSettings& s) {
+    if (spec.task == "add") return make_addition_task(s.max_digits);
+    return make_sequence_task(
+        spec.task, {.min_length = s.min_length, .max_length = s.max_length, .symbols = 10});
+}
 
-        // 2. The task and the model.
-        ag::set_num_threads(static_cast<int>(s.threads));
-        const std::unique_ptr<Task> task = make_task(spec, s);
-        ag::nn::Transformer model(ag::nn::TransformerConfig{
-            .source_vocabulary = task->vocabulary_size(),
-            .target_vocabulary = task->vocabulary_size(),
+ag::nn::TransformerConfig transformer_config(const DemoSettings& s, const Task& task) {
+    return {.source_vocabulary = task.vocabulary_size(),
+            .target_vocabulary = task.vocabulary_size(),
             .d_model = s.size.d_model,
             .heads = s.size.heads,
             .encoder_layers = s.size.layers,
             .decoder_layers = s.size.layers,
             .d_ff = s.size.d_ff,
             .dropout = static_cast<float>(s.dropout),
-            .max_length =
-                std::max<int64_t>(task->max_source_length(), task->max_target_length()) + 2,
+            .max_length = std::max<int64_t>(task.max_source_length(), task.max_target_length()) + 2,
             .pad_id = kPad,
-            .seed = static_cast<uint64_t>(s.seed)});
-        const Example example = task->examples(1, 99)[0];
-        std::printf("task %s: e.g. %s -> %s\n", task->name().c_str(),
-                    task->to_text(example.source).c_str(), task->to_text(example.target).c_str());
-        std::printf(
-            "model: Transformer, d_model %lld, %lld heads, %lld+%lld layers, %lld "
-            "parameters; %d threads\n",
-            static_cast<long long>(s.size.d_model), static_cast<long long>(s.size.heads),
-            static_cast<long long>(s.size.layers), static_cast<long long>(s.size.layers),
-            static_cast<long long>(model.parameter_count()), ag::get_num_threads());
+            .seed = static_cast<uint64_t>(s.seed)};
+}
 
-        // 3. Training.
-        const std::filesystem::path out(s.out);
-        TrainingOptions options{.steps = s.steps,
-                                .batch_size = s.batch,
-                                .learning_rate = static_cast<float>(s.learning_rate),
-                                .warmup = s.warmup,
-                                .clip_norm = static_cast<float>(s.clip),
-                                .label_smoothing = static_cast<float>(s.label_smoothing),
-                                .eval_every = s.eval_every,
-                                .eval_examples = s.eval_examples,
-                                .stop_at = s.stop_at,
-                                .checkpoint_every = s.checkpoint_every,
-                                .checkpoint_path = (out / "checkpoint.safetensors").string(),
-                                .resume = s.resume,
-                                .stop_after = s.stop_after,
-                                .seed = static_cast<uint64_t>(s.seed)};
-        const TrainingResult result = train(model, *task, options, stdout);
-        if (result.interrupted_by != 0) {
-            std::printf(
-                "\ninterrupted by %s after step %lld; the checkpoint is %s\n"
-                "to continue: run the same command with --resume\n",
-                InterruptGuard::name(result.interrupted_by), static_cast<long long>(result.steps),
+TrainingOptions training_options(const DemoSettings& s) {
+    return {.steps = s.steps,
+            .batch_size = s.batch,
+            .learning_rate = static_cast<float>(s.learning_rate),
+            .warmup = s.warmup,
+            .clip_norm = static_cast<float>(s.clip),
+            .label_smoothing = static_cast<float>(s.label_smoothing),
+            .eval_every = s.eval_every,
+            .eval_examples = s.eval_examples,
+            .stop_at = s.stop_at,
+            .checkpoint_every = s.checkpoint_every,
+            .checkpoint_path = (std::filesystem::path(s.out) / "checkpoint.safetensors").string(),
+            .resume = s.resume,
+            .stop_after = s.stop_after,
+            .seed = static_cast<uint64_t>(s.seed)};
+}
+
+void print_plan(const ag::nn::Transformer& model, const Task& task, const DemoSettings& s) {
+    const Example example = task.examples(1, 99)[0];
+    std::printf("task %s: e.g. %s -> %s\n", task.name().c_str(),
+                task.to_text(example.source).c_str(), task.to_text(example.target).c_str());
+    std::printf(
+        "model: Transformer, d_model %lld, %lld heads, %lld+%lld layers, %lld parameters; %d "
+        "threads\n",
+        static_cast<long long>(s.size.d_model), static_cast<long long>(s.size.heads),
+        static_cast<long long>(s.size.layers), static_cast<long long>(s.size.layers),
+        static_cast<long long>(model.parameter_count()), ag::get_num_threads());
+}
+
+int report(ag::nn::Transformer& model, const Task& task, const DemoSettings& s,
+           const TrainingResult& result) {
+    const TrainingOptions options = training_options(s);
+    if (result.interrupted_by != 0) {
+        std::printf(
+            "\ninterrupted by %s after step %lld; the checkpoint is %s\n"
+            "to continue: run the same command with --resume\n",
+            InterruptGuard::name(result.interrupted_by), static_cast<long long>(result.steps),
+            options.checkpoint_path.c_str());
+        return 128 + result.interrupted_by;
+    }
+    // A few held-out examples decoded by the trained model, beside what they should be.
+    const std::vector<Example> held_out =
+        held_out_examples(task, options.eval_examples, options.seed);
+    std::printf("\n%-28s %-28s %-28s\n", "source", "target", "model output");
+    for (size_t i = 0; i < std::min<size_t>(5, held_out.size()); ++i) {
+        const Example& example = held_out[i];
+        const ag::IndexTensor source(example.source,
+                                     {1, static_cast<int64_t>(example.source.size())});
+        const auto output =
+            ag::nn::greedy_decode(model, source, kBos, kEos, task.max_target_length() + 1)[0];
+        std::printf("%-28s %-28s %-28s %s\n", task.to_text(example.source).c_str(),
+                    task.to_text(example.target).c_str(), task.to_text(output).c_str(),
+                    output == example.target ? "ok" : "WRONG");
+    }
+    // The pictures, and the result line.
+    const std::filesystem::path out(s.out);
+    write_loss_curve((out / "loss.svg").string(), "Training loss: " + task.name(), result);
+    write_transformer_attention(out.string(), model, task, held_out[0]);
+    std::printf("\npictures: %s, %s, %s\ncheckpoint: %s\n", (out / "loss.svg").c_str(),
+                (out / "attention_cross.svg").c_str(), (out / "attention_encoder.svg").c_str(),
                 options.checkpoint_path.c_str());
-            return 128 + result.interrupted_by;
-        }
+    std::printf(
+        "result: task=%s exact_match=%.3f token_accuracy=%.3f steps=%lld seconds=%.1f "
+        "tokens_per_second=%.0f\n",
+        task.name().c_str(), result.final_evaluation.exact_match,
+        result.final_evaluation.token_accuracy, static_cast<long long>(result.steps),
+        result.seconds, result.tokens_per_second);
+    return 0;
+}
 
-        // 4. What it learned: samples, pictures, the result line.
-        const std::vector<Example> held_out =
-            held_out_examples(*task, options.eval_examples, options.seed);
-        print_samples(
-            model, *task,
-            std::vector<Example>(held_out.begin(),
-                                 held_out.begin() + std::min<size_t>(5, held_out.size())));
-        write_loss_curve((out / "loss.svg").string(), "Training loss: " + task->name(), result);
-        write_transformer_attention(out.string(), model, *task, held_out[0]);
-        std::printf("\npictures: %s, %s, %s\ncheckpoint: %s\n", (out / "loss.svg").c_str(),
-                    (out / "attention_cross.svg").c_str(), (out / "attention_encoder.svg").c_str(),
-                    options.checkpoint_path.c_str());
-        std::printf(
-            "result: task=%s exact_match=%.3f token_accuracy=%.3f steps=%lld "
-            "seconds=%.1f tokens_per_second=%.0f\n",
-            task->name().c_str(), result.final_evaluation.exact_match,
-            result.final_evaluation.token_accuracy, static_cast<long long>(result.steps),
-            result.seconds, result.tokens_per_second);
-        return 0;
+int run_transformer_demo(int argc, const char* const* argv, const DemoSpec& spec) {
+    DemoSettings s;
+    if (const std::optional<int> code = parse_demo_flags(argc, argv, spec, s)) return *code;
+    try {
+        // The output folder, before anything else: created, and locked for as long as this
+        // run lives (a second run on it is refused, naming this one's process id).
+        const ag::io::DirectoryLock lock(s.out);
+        ag::set_num_threads(static_cast<int>(s.threads));
+        const std::unique_ptr<Task> task = make_task(spec, s);
+        ag::nn::Transformer model(transformer_config(s, *task));
+        print_plan(model, *task, s);
+        return report(model, *task, s, train(model, *task, training_options(s), stdout));
     } catch (const std::exception& error) {
         std::fprintf(stderr, "%s: %s\n", spec.task.c_str(), error.what());
         return 1;

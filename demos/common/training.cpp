@@ -78,21 +78,42 @@ Evaluation evaluate(ag::nn::Seq2SeqModel& model, const Task& task,
             static_cast<double>(right_tokens) / static_cast<double>(total_tokens)};
 }
 
-TrainingResult train(ag::nn::Seq2SeqModel& model, const Task& task, const TrainingOptions& options,
-                     std::FILE* out) {
-    check(options);
+// Everything a run keeps between steps.
+struct TrainingRun::State {
+    State(ag::nn::Seq2SeqModel& model, const Task& task, const TrainingOptions& options,
+          std::FILE* out)
+        : model(model), task(task), options(options), out(out) {}
+
+    ag::nn::Seq2SeqModel& model;
+    const Task& task;
+    const TrainingOptions options;
+    std::FILE* out;
     //! [optimizer_and_schedule]
-    ag::optim::Adam optimizer(model.named_parameters(), options.learning_rate);
-    const ag::optim::WarmupCosineSchedule schedule(options.learning_rate,
+    ag::optim::Adam optimizer{model.named_parameters(), options.learning_rate};
+    const ag::optim::WarmupCosineSchedule schedule{options.learning_rate,
                                                    std::min(options.warmup, options.steps - 1),
-                                                   options.steps, 0.1f * options.learning_rate);
+                                                   options.steps, 0.1f * options.learning_rate};
     //! [optimizer_and_schedule]
     const std::vector<Example> held_out =
         held_out_examples(task, options.eval_examples, options.seed);
-    const std::vector<ag::Tensor> parameters = model.parameters();
-
     TrainingResult result;
-    int64_t start = 0;
+    TrainingState saved{task.name(), 0, {}, model.config_metadata()};
+    int64_t start = 0, trained_tokens = 0;
+    bool over = false;
+    const InterruptGuard interrupts;  // Ctrl-C: finish the step, save, stop
+    std::chrono::steady_clock::time_point began;
+    std::unique_ptr<Progress> progress;
+
+    void save(int64_t step) {
+        saved.step = step;
+        saved.losses = result.losses;
+        save_training_state(options.checkpoint_path, model, optimizer, saved);
+    }
+};
+
+TrainingRun::TrainingRun(ag::nn::Seq2SeqModel& model, const Task& task,
+                         const TrainingOptions& options, std::FILE* out) {
+    check(options);
     if (!options.checkpoint_path.empty()) {  // before any training, not at the first save
         const std::filesystem::path folder =
             std::filesystem::path(options.checkpoint_path).parent_path();
@@ -102,106 +123,119 @@ TrainingResult train(ag::nn::Seq2SeqModel& model, const Task& task, const Traini
         }
         ag::io::require_regular_or_absent("train", options.checkpoint_path);
     }
-    TrainingState saved{task.name(), 0, {}, model.config_metadata()};
+    state_ = std::make_unique<State>(model, task, options, out);
+    State& s = *state_;
     if (options.resume) {
-        saved = load_training_state(options.checkpoint_path, model, optimizer, saved);
-        start = saved.step;
-        result.losses = saved.losses;
+        s.saved = load_training_state(options.checkpoint_path, model, s.optimizer, s.saved);
+        s.start = s.saved.step;
+        s.result.losses = s.saved.losses;
         std::fprintf(out, "resumed from %s at step %lld\n", options.checkpoint_path.c_str(),
-                     static_cast<long long>(start));
+                     static_cast<long long>(s.start));
     }
-    const auto save = [&](int64_t step) {
-        saved.step = step;
-        saved.losses = result.losses;
-        save_training_state(options.checkpoint_path, model, optimizer, saved);
-    };
+    step_ = s.start;
+    s.began = std::chrono::steady_clock::now();
+    s.progress = std::make_unique<Progress>(std::max<int64_t>(1, options.steps - s.start), out,
+                                            Progress::is_terminal(out));
+}
 
-    const InterruptGuard interrupts;  // Ctrl-C: finish the step, save, return
-    const auto began = std::chrono::steady_clock::now();
-    int64_t trained_tokens = 0;
-    Progress progress(std::max<int64_t>(1, options.steps - start), out, Progress::is_terminal(out));
-    int64_t step = start;
-    while (step < options.steps) {
-        ++step;
-        model.train();
-        ag::Generator batch_generator(seed_for(options.seed, step, kBatchPurpose));
-        std::vector<Example> examples;
-        for (int64_t i = 0; i < options.batch_size; ++i) {
-            examples.push_back(task.sample(batch_generator));
+TrainingRun::~TrainingRun() = default;
+
+ag::optim::Optimizer& TrainingRun::optimizer() { return state_->optimizer; }
+
+bool TrainingRun::next_step() {
+    State& s = *state_;
+    if (s.over || step_ >= s.options.steps) return false;
+    ++step_;
+    s.schedule.apply(s.optimizer);
+    s.model.train();
+    ag::Generator batch_generator(seed_for(s.options.seed, step_, kBatchPurpose));
+    std::vector<Example> examples;
+    for (int64_t i = 0; i < s.options.batch_size; ++i) {
+        examples.push_back(s.task.sample(batch_generator));
+    }
+    batch_ = make_batch(examples);
+    ag::manual_seed(seed_for(s.options.seed, step_, kDropoutPurpose));
+    return true;
+}
+
+void TrainingRun::end_step(float loss) {
+    State& s = *state_;
+    const TrainingOptions& o = s.options;
+    if (!std::isfinite(loss)) {
+        s.progress->finish();
+        throw ag::Error(
+            "train: the loss became " + std::to_string(loss) + " at step " + std::to_string(step_) +
+            (o.checkpoint_path.empty() ? std::string()
+                                       : "; the last good checkpoint is " + o.checkpoint_path));
+    }
+    s.result.losses.emplace_back(step_, loss);
+    s.trained_tokens += batch_.target_tokens;
+    s.progress->update(step_ - s.start, loss,
+                       static_cast<double>(s.trained_tokens) / seconds_since(s.began));
+
+    const bool last = step_ == o.steps;
+    if ((o.eval_every > 0 && step_ % o.eval_every == 0) || last) {
+        const Evaluation evaluation = evaluate(s.model, s.task, s.held_out);
+        s.result.evaluations.emplace_back(step_, evaluation);
+        s.result.final_evaluation = evaluation;
+        char line[160];
+        std::snprintf(
+            line, sizeof line, "step %lld: held-out exact match %.3f, token accuracy %.3f",
+            static_cast<long long>(step_), evaluation.exact_match, evaluation.token_accuracy);
+        s.progress->message(line);
+        if (evaluation.exact_match >= o.stop_at && s.result.step_reached_stop_at < 0) {
+            s.result.step_reached_stop_at = step_;
+            s.result.seconds_reached_stop_at = seconds_since(s.began);
+            s.progress->message("reached exact match " + std::to_string(o.stop_at) + ": stopping");
+            s.over = true;
+            return;  // finish() saves
         }
-        const Batch batch = make_batch(examples);
-        ag::manual_seed(seed_for(options.seed, step, kDropoutPurpose));
+    }
+    const bool checkpoint_due = o.checkpoint_every > 0 && step_ % o.checkpoint_every == 0;
+    s.result.interrupted_by = InterruptGuard::received();
+    const bool interrupted = step_ == o.stop_after || s.result.interrupted_by != 0;
+    if (!o.checkpoint_path.empty() && (checkpoint_due || last || interrupted)) s.save(step_);
+    if (interrupted) {
+        s.progress->message("stopping after step " + std::to_string(step_) + " (" +
+                            (s.result.interrupted_by ? InterruptGuard::name(s.result.interrupted_by)
+                                                     : "--stop-after") +
+                            ")");
+        s.over = true;
+    }
+}
 
-        //! [training_step]
-        schedule.apply(optimizer);
-        optimizer.zero_grad();
+TrainingResult TrainingRun::finish() {
+    State& s = *state_;
+    s.progress->finish();
+    if (step_ == s.start) s.result.final_evaluation = evaluate(s.model, s.task, s.held_out);
+    if (!s.options.checkpoint_path.empty() && s.result.step_reached_stop_at == step_) {
+        s.save(step_);
+    }
+    // A signal during the last evaluation or save still counts: the caller stops, not plots.
+    if (s.result.interrupted_by == 0) s.result.interrupted_by = InterruptGuard::received();
+    s.result.steps = step_;
+    s.result.seconds = seconds_since(s.began);
+    s.result.tokens_per_second = static_cast<double>(s.trained_tokens) / s.result.seconds;
+    s.model.eval();
+    return s.result;
+}
+
+TrainingResult train(ag::nn::Seq2SeqModel& model, const Task& task, const TrainingOptions& options,
+                     std::FILE* out) {
+    TrainingRun run(model, task, options, out);
+    const std::vector<ag::Tensor> parameters = model.parameters();
+    while (run.next_step()) {
+        const Batch& batch = run.batch();
+        run.optimizer().zero_grad();
         const ag::Tensor logits = model.forward(batch.source, batch.target_input);
         const ag::Tensor loss =
             ag::nn::cross_entropy(logits, batch.target_output, kPad, options.label_smoothing);
-        const float loss_value = loss.item();
-        if (!std::isfinite(loss_value)) {
-            progress.finish();
-            throw ag::Error("train: the loss became " + std::to_string(loss_value) + " at step " +
-                            std::to_string(step) +
-                            (options.checkpoint_path.empty()
-                                 ? std::string()
-                                 : "; the last good checkpoint is " + options.checkpoint_path));
-        }
         loss.backward();
         ag::optim::clip_grad_norm(parameters, options.clip_norm);
-        optimizer.step();
-        //! [training_step]
-        result.losses.emplace_back(step, loss_value);
-        trained_tokens += batch.target_tokens;
-        progress.update(step - start, loss_value,
-                        static_cast<double>(trained_tokens) / seconds_since(began));
-
-        const bool last = step == options.steps;
-        if ((options.eval_every > 0 && step % options.eval_every == 0) || last) {
-            const Evaluation evaluation = evaluate(model, task, held_out);
-            result.evaluations.emplace_back(step, evaluation);
-            char line[160];
-            std::snprintf(
-                line, sizeof line, "step %lld: held-out exact match %.3f, token accuracy %.3f",
-                static_cast<long long>(step), evaluation.exact_match, evaluation.token_accuracy);
-            progress.message(line);
-            if (evaluation.exact_match >= options.stop_at && result.step_reached_stop_at < 0) {
-                result.step_reached_stop_at = step;
-                result.seconds_reached_stop_at = seconds_since(began);
-                progress.message("reached exact match " + std::to_string(options.stop_at) +
-                                 ": stopping");
-                result.final_evaluation = evaluation;
-                break;
-            }
-            result.final_evaluation = evaluation;
-        }
-        const bool checkpoint_due =
-            options.checkpoint_every > 0 && step % options.checkpoint_every == 0;
-        result.interrupted_by = InterruptGuard::received();
-        const bool interrupted = step == options.stop_after || result.interrupted_by != 0;
-        if (!options.checkpoint_path.empty() && (checkpoint_due || last || interrupted)) {
-            save(step);
-        }
-        if (interrupted) {
-            progress.message("stopping after step " + std::to_string(step) + " (" +
-                             (result.interrupted_by ? InterruptGuard::name(result.interrupted_by)
-                                                    : "--stop-after") +
-                             ")");
-            break;
-        }
+        run.optimizer().step();
+        run.end_step(loss.item());
     }
-    progress.finish();
-    if (step == start) result.final_evaluation = evaluate(model, task, held_out);  // nothing to do
-    if (!options.checkpoint_path.empty() && result.step_reached_stop_at == step) {
-        save(step);
-    }
-    // A signal during the last evaluation or save still counts: the caller stops, not plots.
-    if (result.interrupted_by == 0) result.interrupted_by = InterruptGuard::received();
-    result.steps = step;
-    result.seconds = seconds_since(began);
-    result.tokens_per_second = static_cast<double>(trained_tokens) / result.seconds;
-    model.eval();
-    return result;
+    return run.finish();
 }
 
 }  // namespace demo

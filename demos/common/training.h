@@ -10,12 +10,15 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
+#include "demos/common/batching.h"
 #include "demos/common/tasks.h"
 #include "nn/seq2seq.h"
+#include "optim/optimizer.h"
 
 namespace demo {
 
@@ -67,14 +70,64 @@ struct TrainingResult {
 Evaluation evaluate(ag::nn::Seq2SeqModel& model, const Task& task,
                     const std::vector<Example>& examples, int64_t batch_size = 256);
 
+/// The chores of a training run around the step a demo writes out itself (demos/reverse.cpp):
+///
+///     demo::TrainingRun run(model, task, options, stdout);
+///     while (run.next_step()) {
+///         run.optimizer().zero_grad();
+///         const ag::Tensor loss = ...;        // forward and loss on run.batch()
+///         loss.backward();
+///         ... clip, run.optimizer().step();
+///         run.end_step(loss.item());
+///     }
+///     const demo::TrainingResult result = run.finish();
+///
+/// The constructor checks the options and the checkpoint path, makes the Adam optimizer and
+/// the warmup-cosine schedule, and on `resume` loads the checkpoint (all or nothing). Each
+/// next_step() draws the step's batch and seeds dropout from (seed, step) alone, so a resumed
+/// run continues exactly. end_step() reports progress, evaluates, saves checkpoints and notices
+/// signals (SIGINT, SIGTERM, SIGHUP: the run stops at the end of the step, after a save).
+class TrainingRun {
+public:
+    /// Throws ag::ValueError for bad options, ag::io::FileError if the checkpoint's folder is
+    /// missing or its path is a link or a special file, and, on resume, ag::io::CheckpointError
+    /// if the checkpoint cannot be read or is of another task or model (model untouched).
+    TrainingRun(ag::nn::Seq2SeqModel& model, const Task& task, const TrainingOptions& options,
+                std::FILE* out);
+    TrainingRun(const TrainingRun&) = delete;
+    TrainingRun& operator=(const TrainingRun&) = delete;
+    ~TrainingRun();
+
+    /// Starts the next step and returns true, or returns false when the run is over: every
+    /// step taken, stop_at reached, stop_after reached or a signal received. Starting a step
+    /// sets the scheduled learning rate, puts the model in training mode, draws batch() and
+    /// seeds dropout.
+    bool next_step();
+    /// The current step's batch.
+    const Batch& batch() const { return batch_; }
+    /// The optimizer over model.named_parameters().
+    ag::optim::Optimizer& optimizer();
+    /// The step being taken, counting from 1 (and counting the steps before a resume).
+    int64_t step() const { return step_; }
+    /// Ends the step whose loss was `loss`: records it, reports progress, evaluates every
+    /// eval_every steps and saves every checkpoint_every steps, at the last step, and when a
+    /// signal or stop_after ends the run. Throws ag::Error if the loss is not finite (naming the
+    /// step; the last checkpoint is kept), and what saving throws (io::save_safetensors).
+    void end_step(float loss);
+    /// Ends the run: evaluates if no step was taken, saves if stop_at was reached, and returns
+    /// what happened. Call once, after next_step() returned false.
+    TrainingResult finish();
+
+private:
+    struct State;
+    std::unique_ptr<State> state_;
+    Batch batch_;
+    int64_t step_ = 0;
+};
+
 /// Trains `model` on `task` as described at the top of this file, reporting progress on `out`
-/// (a bar on a terminal, periodic lines otherwise). SIGINT, SIGTERM and SIGHUP stop it at the
-/// end of the current step, after a checkpoint (TrainingResult::interrupted_by).
-/// Throws ag::Error if the loss becomes non-finite (naming the step; the last checkpoint is
-/// kept), ag::io::CheckpointError if a checkpoint cannot be read or written (on resume: a file
-/// of another task or model, and then model and optimizer are untouched), ag::io::FileError if
-/// the checkpoint's folder is missing or its path is a link or a special file (checked before
-/// the first step), ag::ValueError for bad options.
+/// (a bar on a terminal, periodic lines otherwise): a TrainingRun around the training step.
+/// Throws what TrainingRun throws.
 TrainingResult train(ag::nn::Seq2SeqModel& model, const Task& task, const TrainingOptions& options,
                      std::FILE* out);
 
