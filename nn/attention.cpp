@@ -21,6 +21,17 @@ Tensor causal_mask(int64_t size) {
 }
 //! [causal_mask]
 
+Tensor causal_mask(int64_t queries, int64_t keys) {
+    if (queries < 0 || keys < 0) {
+        throw ValueError("causal_mask: negative size " + std::to_string(std::min(queries, keys)));
+    }
+    Tensor mask = zeros({queries, keys});
+    for (int64_t query = 0; query < queries; ++query) {
+        for (int64_t key = query + 1; key < keys; ++key) mask.data()[query * keys + key] = 1.0f;
+    }
+    return mask;
+}
+
 //! [padding_mask]
 Tensor padding_mask(const IndexTensor& ids, int64_t pad_id) {
     if (ids.shape().rank() != 2) {
@@ -56,7 +67,8 @@ Tensor combine_masks(const Tensor& a, const Tensor& b) {
 }
 
 AttentionOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
-                                             const Tensor& mask, AttentionDropout dropout) {
+                                             const Tensor& mask, AttentionDropout dropout,
+                                             bool is_causal) {
     if (q.rank() < 2 || k.rank() != q.rank() || v.rank() != q.rank() || q.size(-1) != k.size(-1) ||
         k.size(-2) != v.size(-2)) {
         throw ShapeError("scaled_dot_product_attention: q " + q.shape().to_string() + ", k " +
@@ -83,7 +95,9 @@ AttentionOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, c
     const float scale = 1.0f / std::sqrt(static_cast<float>(q.size(-1)));
     // scores [..., Tq, Tk] = q k^T / sqrt(d_k)
     Tensor scores = matmul(q * scale, transpose(k, -2, -1));
-    if (mask.defined()) scores = masked_fill(scores, mask, kMaskedScore);
+    const Tensor hidden =
+        is_causal ? combine_masks(mask, causal_mask(q.size(-2), k.size(-2))) : mask;
+    if (hidden.defined()) scores = masked_fill(scores, hidden, kMaskedScore);
     const Tensor weights = softmax(scores, -1);
     if (dropout.p == 0.0f) return {matmul(weights, v), weights};
     // Dropout (training): P * Z, with the Z that the fused kernel draws for this seed.
@@ -177,7 +191,7 @@ MultiHeadAttention::MultiHeadAttention(int64_t d_model, int64_t heads, float dro
 }
 
 Tensor MultiHeadAttention::forward(const Tensor& query_input, const Tensor& key_value,
-                                   const Tensor& mask, KeyValueCache* cache) {
+                                   const Tensor& mask, KeyValueCache* cache, bool is_causal) {
     const int64_t d_model = heads * head_dim;
     if (query_input.rank() != 3 || key_value.rank() != 3 || query_input.size(2) != d_model ||
         key_value.size(2) != d_model || query_input.size(0) != key_value.size(0)) {
@@ -190,9 +204,12 @@ Tensor MultiHeadAttention::forward(const Tensor& query_input, const Tensor& key_
     const Tensor q = split_heads(query.forward(query_input));
     const auto [k, v] = keys_and_values(key_value, cache);
     // 3. Every head attends in its own sub-space: softmax(Q_h K_h^T / sqrt(Dh) + M) V_h.
-    const Tensor heads_output = attend(q, k, v, mask);  // [B, Tq, H, Dh]
-    if (AttentionRecording* recording = AttentionRecording::active()) {
-        recording->record(*this, q, k, head_mask(mask));  // heatmaps, when a program asks
+    const Tensor heads_output = attend(q, k, v, mask, is_causal);        // [B, Tq, H, Dh]
+    if (AttentionRecording* recording = AttentionRecording::active()) {  // heatmaps, if asked
+        const bool causal = is_causal && q.size(1) > 1;
+        recording->record(*this, q, k,
+                          causal ? combine_masks(head_mask(mask), causal_mask(q.size(1), k.size(1)))
+                                 : head_mask(mask));
     }
     // 4. Concatenate the heads and mix them: Concat(head_1, ..., head_h) W_O.
     return output.forward(concat_heads(heads_output));
@@ -224,18 +241,29 @@ Tensor MultiHeadAttention::concat_heads(const Tensor& x) {
 
 //! [attend]
 Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& k, const Tensor& v,
-                                  const Tensor& mask) const {
+                                  const Tensor& mask, bool is_causal) const {
     const Tensor scores_mask = head_mask(mask);
+    // Causal from the top left, as the kernel counts, needs Tq == Tk; a decoding step's one
+    // query is the newest position and sees every key, so it needs no causal mask at all.
+    if (is_causal && q.rank() == 4 && k.rank() == 4 && q.size(1) != k.size(1)) {
+        if (q.size(1) != 1) {
+            throw ShapeError("MultiHeadAttention: is_causal with " + std::to_string(q.size(1)) +
+                             " queries and " + std::to_string(k.size(1)) +
+                             " keys: needs as many queries as keys, or one (a decoding step)");
+        }
+        is_causal = false;
+    }
     // Dropout on the weights while training: which ones, drawn afresh for every call.
     AttentionDropout dropout;
     if (is_training() && dropout_p > 0.0f) dropout = {dropout_p, default_generator().next_bits()};
     if (use_fused_attention) {
         // The fast path: one op, the same arithmetic tile by tile, on the heads in place.
-        return fused_multi_head_attention(q, k, v, scores_mask, /*is_causal=*/false, dropout);
+        return fused_multi_head_attention(q, k, v, scores_mask, is_causal, dropout);
     }
     // The plain path: heads first, [B, H, T, Dh], attention as the formula says, heads back.
-    const AttentionOutput attention = scaled_dot_product_attention(
-        transpose(q, 1, 2), transpose(k, 1, 2), transpose(v, 1, 2), scores_mask, dropout);
+    const AttentionOutput attention =
+        scaled_dot_product_attention(transpose(q, 1, 2), transpose(k, 1, 2), transpose(v, 1, 2),
+                                     scores_mask, dropout, is_causal);
     return transpose(attention.output, 1, 2);
 }
 //! [attend]

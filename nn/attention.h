@@ -42,6 +42,9 @@ using ag::kMaskedScore;
 /// [T, T] with 1 above the diagonal: query t may attend to keys 0..t only.
 /// Throws ValueError if size < 0.
 Tensor causal_mask(int64_t size);
+/// [Tq, Tk] with 1 where key j > query i: what `is_causal` hides (as PyTorch's is_causal, from
+/// the top left). Throws ValueError if a size is negative.
+Tensor causal_mask(int64_t queries, int64_t keys);
 /// [B, 1, S] with 1 where ids[b, s] == pad_id: hides padded keys from every query.
 /// Throws ShapeError unless ids is [B, S].
 Tensor padding_mask(const IndexTensor& ids, int64_t pad_id);
@@ -58,14 +61,15 @@ struct AttentionOutput {
 };
 
 /// softmax(q k^T / sqrt(d_k) + mask) v, for q [..., Tq, Dk], k [..., Tk, Dk], v [..., Tk, Dv];
-/// `mask` (optional) broadcasts to [..., Tq, Tk]. With `dropout` (training), the weights are
+/// `mask` (optional) broadcasts to [..., Tq, Tk]; `is_causal` also hides every key j > query i
+/// (causal_mask(Tq, Tk), which this builds). With `dropout` (training), the weights are
 /// multiplied by attention_dropout_mask(weights.shape(), dropout) before v, as PyTorch drops
 /// them: the same weights that ag::fused_attention drops for that seed. `weights` are the
 /// ones before dropout. Throws ShapeError naming the shapes when q, k, v or mask do not fit
 /// together, ValueError when dropout.p is not in [0, 1).
 AttentionOutput scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
                                              const Tensor& mask = Tensor(),
-                                             AttentionDropout dropout = {});
+                                             AttentionDropout dropout = {}, bool is_causal = false);
 
 /// One head of self-attention: Q = X W_Q, K = X W_K, V = X W_V, then attention.
 /// Children: "query", "key", "value", each Linear(d_model -> head_dim).
@@ -154,11 +158,15 @@ public:
     MultiHeadAttention(int64_t d_model, int64_t heads, float dropout = 0.0f,
                        Generator& generator = default_generator());
     /// query [B, Tq, d_model] attends over key_value [B, Tk, d_model] -> [B, Tq, d_model].
-    /// `mask` broadcasts to [B, Tq, Tk] (or [B, H, Tq, Tk]). With a cache, the new keys and
-    /// values are appended to (or, if static, taken from) it. Throws ShapeError for mismatched
-    /// shapes, ValueError if dropout_p was set outside [0, 1).
+    /// `mask` broadcasts to [B, Tq, Tk] (or [B, H, Tq, Tk]). `is_causal` also hides every key
+    /// after its query, as causal_mask would, without a mask tensor: the fused kernel skips the
+    /// key tiles that lie wholly in the future. With a cache, the new keys and values are
+    /// appended to (or, if static, taken from) it; a causal step then has one query, the
+    /// newest position, which sees every key. Throws ShapeError for mismatched shapes or an
+    /// `is_causal` call with neither Tq == Tk nor Tq == 1, ValueError if dropout_p was set
+    /// outside [0, 1).
     Tensor forward(const Tensor& query, const Tensor& key_value, const Tensor& mask = Tensor(),
-                   KeyValueCache* cache = nullptr);
+                   KeyValueCache* cache = nullptr, bool is_causal = false);
 
     /// [B, T, H * Dh] -> [B, T, H, Dh]: head h reads the h-th Dh-wide band of every row. A
     /// reshape, so no copy. Throws ShapeError unless x is [B, T, H * Dh].
@@ -167,11 +175,13 @@ public:
     /// Concat(head_1, ..., head_h). A reshape. Throws ShapeError unless x is rank 4.
     static Tensor concat_heads(const Tensor& x);
     /// Every head at once: softmax(Q_h K_h^T / sqrt(Dh) + mask) V_h, for q [B, Tq, H, Dh],
-    /// k and v [B, Tk, H, Dh] -> [B, Tq, H, Dh], `mask` as in forward() ([B, Tq, Tk] or
-    /// [B, H, Tq, Tk], broadcast); while training, with dropout on the weights (drawn from the
-    /// default generator). Fused or plain (use_fused_attention): the two agree up to rounding.
-    /// Throws ShapeError for mismatched shapes, ValueError if dropout_p is outside [0, 1).
-    Tensor attend(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask) const;
+    /// k and v [B, Tk, H, Dh] -> [B, Tq, H, Dh], `mask` and `is_causal` as in forward()
+    /// ([B, Tq, Tk] or [B, H, Tq, Tk], broadcast); while training, with dropout on the weights
+    /// (drawn from the default generator). Fused or plain (use_fused_attention): the two agree
+    /// up to rounding. Throws ShapeError for mismatched shapes or as forward() for
+    /// `is_causal`, ValueError if dropout_p is outside [0, 1).
+    Tensor attend(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& mask,
+                  bool is_causal = false) const;
 
     ///@{
     /// W_Q, W_K, W_V (all heads at once) and W_O: d_model -> d_model.

@@ -58,17 +58,18 @@ DecoderLayer::DecoderLayer(const TransformerConfig& config, Generator& generator
 
 Tensor DecoderLayer::forward(const Tensor& y, const Tensor& memory, const Tensor& self_mask,
                              const Tensor& memory_mask, KeyValueCache* self_cache,
-                             KeyValueCache* cross_cache) {
+                             KeyValueCache* cross_cache, bool self_is_causal) {
     if (norm_first) {
         const Tensor h = norm1.forward(y);
-        const Tensor a = y + dropout.forward(self_attention.forward(h, h, self_mask, self_cache));
+        const Tensor a = y + dropout.forward(self_attention.forward(h, h, self_mask, self_cache,
+                                                                    self_is_causal));
         const Tensor c = a + dropout.forward(cross_attention.forward(norm2.forward(a), memory,
                                                                      memory_mask, cross_cache));
         return c + dropout.forward(feed_forward.forward(norm3.forward(c)));
     }
     //! [decoder_layer_post_norm]
-    const Tensor a =
-        norm1.forward(y + dropout.forward(self_attention.forward(y, y, self_mask, self_cache)));
+    const Tensor a = norm1.forward(
+        y + dropout.forward(self_attention.forward(y, y, self_mask, self_cache, self_is_causal)));
     const Tensor c = norm2.forward(
         a + dropout.forward(cross_attention.forward(a, memory, memory_mask, cross_cache)));
     return norm3.forward(c + dropout.forward(feed_forward.forward(c)));
@@ -100,12 +101,14 @@ Decoder::Decoder(const TransformerConfig& config, Generator& generator) : norm(c
 }
 
 Tensor Decoder::forward(const Tensor& y, const Tensor& memory, const Tensor& self_mask,
-                        const Tensor& memory_mask, std::vector<KeyValueCache>* caches) {
+                        const Tensor& memory_mask, std::vector<KeyValueCache>* caches,
+                        bool self_is_causal) {
     Tensor h = y;
     for (size_t i = 0; i < layers.size(); ++i) {
         KeyValueCache* self_cache = caches ? &(*caches)[2 * i] : nullptr;
         KeyValueCache* cross_cache = caches ? &(*caches)[2 * i + 1] : nullptr;
-        h = layers[i].forward(h, memory, self_mask, memory_mask, self_cache, cross_cache);
+        h = layers[i].forward(h, memory, self_mask, memory_mask, self_cache, cross_cache,
+                              self_is_causal);
     }
     return norm.forward(h);
 }
@@ -227,13 +230,14 @@ Tensor Transformer::forward(const IndexTensor& source, const IndexTensor& target
     //! [transformer_forward]
     const Tensor memory_mask = source_mask(source);  // padded source tokens, hidden everywhere
     const Tensor memory = encode(source, memory_mask);
-    // The decoder may not look ahead: position t sees target positions 0..t. No target padding
-    // mask is needed: padding comes after the real tokens, so the causal mask already hides it
-    // from every real position (and padded positions are ignored by the loss). Leaving it out
-    // also keeps forward() identical to step-by-step decoding, where the model may emit pad.
-    const Tensor self_mask = causal_mask(target_input.shape()[1]);
-    const Tensor hidden =
-        decoder.forward(embed(target_embedding, target_input, 0), memory, self_mask, memory_mask);
+    // The decoder may not look ahead: position t sees target positions 0..t (is_causal: the
+    // fused kernel skips the future without a [T, T] mask). No target padding mask is needed:
+    // padding comes after the real tokens, so causality already hides it from every real
+    // position (and padded positions are ignored by the loss). Leaving it out also keeps
+    // forward() identical to step-by-step decoding, where the model may emit pad.
+    const Tensor hidden = decoder.forward(embed(target_embedding, target_input, 0), memory,
+                                          /*self_mask=*/Tensor(), memory_mask, nullptr,
+                                          /*self_is_causal=*/true);
     return output.forward(hidden);
     //! [transformer_forward]
 }

@@ -70,11 +70,13 @@ public:
     /// A layer of config.d_model, config.heads and config.d_ff, weights drawn from `generator`.
     DecoderLayer(const TransformerConfig& config, Generator& generator);
     /// y [B, T, D] and memory [B, S, D] -> [B, T, D]. `self_mask` hides future (and padded)
-    /// target positions, `memory_mask` padded source positions. With caches, y holds only the
-    /// new positions and earlier keys and values come from the caches.
+    /// target positions, `memory_mask` padded source positions; `self_is_causal` hides the
+    /// future without a mask tensor (MultiHeadAttention::forward's is_causal; PyTorch's
+    /// tgt_is_causal). With caches, y holds only the new positions and earlier keys and values
+    /// come from the caches.
     Tensor forward(const Tensor& y, const Tensor& memory, const Tensor& self_mask = Tensor(),
                    const Tensor& memory_mask = Tensor(), KeyValueCache* self_cache = nullptr,
-                   KeyValueCache* cross_cache = nullptr);
+                   KeyValueCache* cross_cache = nullptr, bool self_is_causal = false);
 
     MultiHeadAttention self_attention;   ///< masked: target position t sees positions <= t
     MultiHeadAttention cross_attention;  ///< queries from the decoder, keys/values from memory
@@ -105,10 +107,12 @@ class Decoder : public Module {
 public:
     /// config.decoder_layers layers, weights drawn from `generator`.
     Decoder(const TransformerConfig& config, Generator& generator);
-    /// y [B, T, D] attending to memory [B, S, D] -> [B, T, D]. `caches`, when given, holds two
-    /// KeyValueCaches per layer (self, cross).
+    /// y [B, T, D] attending to memory [B, S, D] -> [B, T, D], masks and `self_is_causal` as in
+    /// DecoderLayer::forward. `caches`, when given, holds two KeyValueCaches per layer (self,
+    /// cross).
     Tensor forward(const Tensor& y, const Tensor& memory, const Tensor& self_mask,
-                   const Tensor& memory_mask, std::vector<KeyValueCache>* caches = nullptr);
+                   const Tensor& memory_mask, std::vector<KeyValueCache>* caches = nullptr,
+                   bool self_is_causal = false);
 
     ModuleList<DecoderLayer> layers;  ///< the N layers, in order
     LayerNorm norm;                   ///< applied to the last layer's output

@@ -176,6 +176,59 @@ TEST_CASE("MultiHeadAttention: the fused and the plain path agree, values and gr
     }
 }
 
+TEST_CASE("is_causal hides the future as causal_mask does, on both paths", "[nn][attention]") {
+    // sdpa: is_causal against the mask tensor it stands for, square and not.
+    for (const int64_t tk : {5, 9}) {
+        const Tensor q = test::random({2, 5, 4}, 31), k = test::random({2, tk, 4}, 32);
+        const Tensor v = test::random({2, tk, 3}, 33);
+        const Tensor padding = padding_mask(std::vector<int64_t>{tk, 3}, tk);
+        const AttentionOutput by_flag = scaled_dot_product_attention(q, k, v, padding, {}, true);
+        const AttentionOutput by_mask =
+            scaled_dot_product_attention(q, k, v, combine_masks(padding, causal_mask(5, tk)));
+        test::require_values(by_flag.output, by_mask.output.to_vector(), 0.0f);
+        CHECK(by_flag.weights.at({0, 1, 2}) == 0.0f);  // key 2 is query 1's future
+    }
+    test::require_values(causal_mask(2, 3), {0, 1, 1, 0, 0, 1});
+    test::require_values(causal_mask(4), causal_mask(4, 4).to_vector());
+    CHECK_THROWS_AS(causal_mask(-1, 2), ValueError);
+
+    // MultiHeadAttention, fused and plain: values, gradients and the recorded weights.
+    MultiHeadAttention attention(16, 4);
+    const Tensor x = test::random({3, 6, 16}, 34), upstream = test::random({3, 6, 16}, 35);
+    const Tensor padding = padding_mask(std::vector<int64_t>{6, 4, 1}, 6);
+    for (const bool fused : {true, false}) {
+        INFO((fused ? "fused" : "plain"));
+        attention.use_fused_attention = fused;
+        std::vector<std::vector<float>> outputs, gradients, weights;
+        for (const bool by_flag : {true, false}) {
+            attention.zero_grad();
+            const AttentionRecording recording;
+            const Tensor out =
+                by_flag ? attention.forward(x, x, padding, nullptr, /*is_causal=*/true)
+                        : attention.forward(x, x, combine_masks(padding, causal_mask(6)));
+            sum(out * upstream).backward();
+            outputs.push_back(out.to_vector());
+            weights.push_back(recording.weights(attention).to_vector());
+            gradients.push_back(attention.query.weight.grad().to_vector());
+        }
+        test::require_values(from_vector(outputs[0], {static_cast<int64_t>(outputs[0].size())}),
+                             outputs[1], 1e-6f);
+        test::require_values(from_vector(gradients[0], {static_cast<int64_t>(gradients[0].size())}),
+                             gradients[1], 1e-5f);
+        CHECK(weights[0] == weights[1]);
+    }
+    // A decoding step (one query, the newest) sees every key; more queries than that must
+    // match the keys.
+    KeyValueCache cache;
+    const Tensor prefix = slice(x, 1, 0, 5), last = slice(x, 1, 5, 6);
+    (void)attention.forward(prefix, prefix, Tensor(), &cache, true);
+    const Tensor step = attention.forward(last, last, Tensor(), &cache, true);
+    const Tensor whole = attention.forward(x, x, Tensor(), nullptr, true);
+    test::require_values(step, slice(whole, 1, 5, 6).to_vector(), 1e-5f);
+    CHECK_THROWS_WITH(attention.forward(slice(x, 1, 0, 2), x, Tensor(), nullptr, true),
+                      Contains("is_causal with 2 queries and 6 keys"));
+}
+
 TEST_CASE("MultiHeadAttention drops attention weights while training, and only then",
           "[nn][attention][dropout]") {
     MultiHeadAttention attention(8, 2, 0.5f);
