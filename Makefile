@@ -60,6 +60,7 @@ AARCH64_SOURCES := core/parallel.cpp core/kernels/gemm_reference.cpp core/kernel
   core/kernels/microkernel_scalar.cpp core/kernels/microkernel_avx2.cpp \
   core/kernels/microkernel_avx512.cpp \
   core/kernels/microkernel_neon.cpp core/kernels/gemm_ladder.cpp core/kernels/gemm.cpp \
+  core/kernels/gemm_blocking.cpp \
   tests/test_main.cpp tests/test_gemm.cpp tests/test_parallel.cpp
 test-aarch64:
 	@$(DEPS) aarch64

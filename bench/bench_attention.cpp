@@ -27,6 +27,7 @@
 #include <cmath>
 
 #include "core/allocator.h"
+#include "core/kernels/gemm.h"
 #include "core/ops.h"
 
 namespace {
@@ -118,5 +119,13 @@ BENCHMARK(BM_plain)
     ->Range(64, 2048)
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+namespace {
+// The GEMM backend that runs (ATTOGRAD_GEMM_BACKEND forces one), in the output's context.
+[[maybe_unused]] const bool named =
+    (benchmark::AddCustomContext("gemm_backend",
+                                 ag::kernels::gemm_backend_name(ag::kernels::gemm_backend())),
+     true);
+}  // namespace
 
 BENCHMARK_MAIN();

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "core/kernels/gemm.h"
+#include "core/kernels/gemm_blocking.h"
 #include "core/kernels/gemm_ladder.h"
 #include "core/parallel.h"
 
@@ -179,6 +180,34 @@ void register_all() {
 // Registered during start-up, as the BENCHMARK macros register theirs, so the library's own
 // main serves.
 [[maybe_unused]] const bool registered = (register_all(), true);
+// What runs, in the output's context: the backend (ATTOGRAD_GEMM_BACKEND forces one), this
+// CPU's caches, the block sizes gemm uses for each tile (ATTOGRAD_GEMM_BLOCKS sets them) and
+// those the cache model would give.
+bool name_what_runs() {
+    using namespace ag::kernels;
+    benchmark::AddCustomContext("gemm_backend", gemm_backend_name(gemm_backend()));
+    const CpuCaches& c = cpu_caches();
+    const auto level = [](const CacheLevel& l) {
+        return std::to_string(l.bytes >> 10) + " KiB " + std::to_string(l.ways) + "-way";
+    };
+    benchmark::AddCustomContext("cpu_caches", "L1d " + level(c.l1d) + ", L2 " + level(c.l2) +
+                                                  ", L3 " + level(c.l3) + " (" + c.source + ")");
+    const struct {
+        const char* name;
+        int64_t mr, nr;
+    } tiles[] = {{"gemm_blocks_avx2_6x16", 6, 16}, {"gemm_blocks_avx512_8x32", 8, 32}};
+    const auto text = [](const GemmBlocks& b) {
+        return "MC " + std::to_string(b.mc) + ", KC " + std::to_string(b.kc) + ", NC " +
+               std::to_string(b.nc);
+    };
+    for (const auto& tile : tiles) {
+        benchmark::AddCustomContext(tile.name, text(gemm_blocks(tile.mr, tile.nr)));
+        benchmark::AddCustomContext(std::string(tile.name) + "_model",
+                                    text(analytical_gemm_blocks(c, tile.mr, tile.nr)));
+    }
+    return true;
+}
+[[maybe_unused]] const bool named = name_what_runs();
 
 }  // namespace
 

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "core/autograd.h"
+#include "core/kernels/gemm.h"
 #include "core/parallel.h"
 #include "nn/loss.h"
 #include "nn/transformer.h"
@@ -139,6 +140,11 @@ void register_all() {
 // Registered during start-up, as the BENCHMARK macros register theirs, so the library's own
 // main serves.
 [[maybe_unused]] const bool registered = (register_all(), true);
+// The GEMM backend that runs (ATTOGRAD_GEMM_BACKEND forces one), in the output's context.
+[[maybe_unused]] const bool named =
+    (benchmark::AddCustomContext("gemm_backend",
+                                 ag::kernels::gemm_backend_name(ag::kernels::gemm_backend())),
+     true);
 
 }  // namespace
 

@@ -6,9 +6,11 @@
 // while a real bug (a missing or doubled term) is off by about sum / k or more.
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
 #include <functional>
 #include <limits>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
@@ -16,6 +18,7 @@
 #include "catch.h"
 #include "core/error.h"
 #include "core/kernels/gemm.h"
+#include "core/kernels/gemm_blocking.h"
 #include "core/kernels/gemm_ladder.h"
 #include "core/parallel.h"
 #include "thread_count_guard.h"
@@ -366,36 +369,37 @@ TEST_CASE("gemm: bit-identical results with 1, 2 and 3 threads", "[gemm][paralle
     }
 }
 
-TEST_CASE("gemm: the AVX-512 backend, unpacked and packed", "[gemm]") {
-    // Below 2 * 64^3 multiply-adds, with B not transposed, the AVX-512 backend reads A and B
-    // where they are (masked tiles at the edges); above, or with B^T, it packs B, and A only
-    // when A is transposed (otherwise its tiles read A in place, with the edge tiles masked).
-    // Shapes on both sides of that line, with last tiles of 1 to 8 rows and of every width,
-    // k above the KC block (A read in place at a column offset), all transposes, alpha and
-    // beta. Nothing to test on a CPU without AVX-512F.
-    const std::vector<GemmBackend> backends = ag::kernels::available_backends();
-    if (std::find(backends.begin(), backends.end(), GemmBackend::Avx512) == backends.end()) {
-        return;
-    }
-    const GemmFunction avx512 = gemm_on(GemmBackend::Avx512);
-    // {m, n, k}: m % 8 takes every value, n is below 16, between 16 and 32, and above.
+TEST_CASE("gemm: the AVX2 and AVX-512 backends, unpacked and packed", "[gemm]") {
+    // Below 2 * 64^3 multiply-adds, with B not transposed, the SIMD backends read A and B
+    // where they are (masked tiles at the edges); above, or with B^T, they pack B, and A only
+    // when A is transposed (otherwise their tiles read A in place, with the edge tiles masked).
+    // Shapes on both sides of that line, with last tiles of every height (1 to 6 rows for
+    // AVX2's 6 x 16, 1 to 8 for AVX-512's 8 x 32) and of every width, k above the KC block
+    // (A read in place at a column offset), all transposes, alpha and beta. Nothing to test
+    // on a CPU without them.
+    // {m, n, k}: m % 6 and m % 8 take every value, n is below 16, between 16 and 32, and above.
     const Problem problems[] = {{64, 64, 64},   {57, 47, 61},   {10, 15, 200}, {3, 33, 1},
                                 {12, 17, 5},    {29, 50, 40},   {70, 100, 74}, {79, 80, 82},
                                 {81, 80, 81},   {200, 31, 90},  {1, 1, 1},     {131, 70, 97},
                                 {53, 100, 600}, {100, 33, 1100}};
-    uint32_t seed = 400;
-    for (Problem problem : problems) {
-        for (Transpose ta : kTransposes) {
-            for (Transpose tb : kTransposes) {
-                ++seed;
-                problem.transpose_a = ta;
-                problem.transpose_b = tb;
-                problem.alpha = seed % 2 == 0 ? 1.0f : -0.5f;
-                problem.beta = seed % 3 == 0 ? 0.0f : (seed % 3 == 1 ? 1.0f : 0.25f);
-                problem.extra_lda = seed % 4 == 0 ? 3 : 0;
-                problem.extra_ldb = seed % 5 == 0 ? 7 : 0;
-                problem.extra_ldc = seed % 3 == 0 ? 1 : 0;
-                check_against_reference(avx512, problem, seed);
+    for (const GemmBackend backend : ag::kernels::available_backends()) {
+        if (backend != GemmBackend::Avx2 && backend != GemmBackend::Avx512) continue;
+        INFO(ag::kernels::gemm_backend_name(backend));
+        const GemmFunction simd = gemm_on(backend);
+        uint32_t seed = 400;
+        for (Problem problem : problems) {
+            for (Transpose ta : kTransposes) {
+                for (Transpose tb : kTransposes) {
+                    ++seed;
+                    problem.transpose_a = ta;
+                    problem.transpose_b = tb;
+                    problem.alpha = seed % 2 == 0 ? 1.0f : -0.5f;
+                    problem.beta = seed % 3 == 0 ? 0.0f : (seed % 3 == 1 ? 1.0f : 0.25f);
+                    problem.extra_lda = seed % 4 == 0 ? 3 : 0;
+                    problem.extra_ldb = seed % 5 == 0 ? 7 : 0;
+                    problem.extra_ldc = seed % 3 == 0 ? 1 : 0;
+                    check_against_reference(simd, problem, seed);
+                }
             }
         }
     }
@@ -493,4 +497,179 @@ TEST_CASE("gemm: backends can be listed and forced", "[gemm]") {
     REQUIRE_THROWS_AS(ag::kernels::set_gemm_backend(GemmBackend::Avx2), ag::ValueError);
 #endif
     REQUIRE(ag::kernels::gemm_backend() == saved);
+}
+
+// Run by CTest in a process of its own with ATTOGRAD_GEMM_BACKEND set (tests/CMakeLists.txt):
+// the variable is read once, at gemm's first call.
+TEST_CASE("ATTOGRAD_GEMM_BACKEND chooses gemm's backend, or gemm names what is wrong",
+          "[.][gemm_environment]") {
+    const char* variable = std::getenv("ATTOGRAD_GEMM_BACKEND");
+    REQUIRE(variable != nullptr);
+    const std::string wanted = variable;
+    bool known = false;
+    for (const GemmBackend backend : ag::kernels::available_backends()) {
+        known |= wanted == ag::kernels::gemm_backend_name(backend);
+    }
+    if (known) {
+        CHECK(ag::kernels::gemm_backend_name(ag::kernels::gemm_backend()) == wanted);
+    } else {
+        CHECK_THROWS_AS(ag::kernels::gemm_backend(), ag::ValueError);
+        CHECK_THROWS_WITH(ag::kernels::gemm_backend(),
+                          Contains("ATTOGRAD_GEMM_BACKEND=" + wanted) && Contains("scalar"));
+        std::vector<float> a(4, 1.0f), b(4, 1.0f), c(4, 0.0f);
+        CHECK_THROWS_WITH(ag::kernels::gemm({.m = 2,
+                                             .n = 2,
+                                             .k = 2,
+                                             .a = a.data(),
+                                             .lda = 2,
+                                             .b = b.data(),
+                                             .ldb = 2,
+                                             .c = c.data(),
+                                             .ldc = 2}),
+                          Contains("ATTOGRAD_GEMM_BACKEND"));
+    }
+}
+
+namespace {
+// Sets gemm's block sizes while it lives, then gives them back to the model.
+struct BlocksGuard {
+    explicit BlocksGuard(ag::kernels::GemmBlocks blocks) { ag::kernels::set_gemm_blocks(blocks); }
+    ~BlocksGuard() { ag::kernels::set_gemm_blocks(std::nullopt); }
+    BlocksGuard(const BlocksGuard&) = delete;
+    BlocksGuard& operator=(const BlocksGuard&) = delete;
+};
+
+ag::kernels::CpuCaches caches(int64_t l1_kib, int64_t l1_ways, int64_t l2_kib, int64_t l2_ways,
+                              int64_t l3_mib, int64_t l3_ways) {
+    return {.l1d = {.bytes = l1_kib << 10, .ways = l1_ways, .line_bytes = 64},
+            .l2 = {.bytes = l2_kib << 10, .ways = l2_ways, .line_bytes = 64},
+            .l3 = {.bytes = l3_mib << 20, .ways = l3_ways, .line_bytes = 64},
+            .source = "given"};
+}
+}  // namespace
+
+TEST_CASE("gemm: correct for any cache block sizes", "[gemm]") {
+    using ag::kernels::GemmBlocks;
+    // Blocks far smaller than the problems (every loop runs many times, edges everywhere),
+    // odd ones, and ones far larger (every loop runs once).
+    const GemmBlocks settings[] = {
+        {1, 1, 1}, {7, 13, 17}, {24, 64, 96}, {50, 300, 200}, {4096, 4096, 8192}};
+    const Problem problems[] = {{67, 45, 131}, {13, 200, 9}, {130, 70, 300}};
+    for (const GemmBlocks& blocks : settings) {
+        const BlocksGuard guard(blocks);
+        REQUIRE(ag::kernels::gemm_blocks(6, 16) == blocks);
+        for (const NamedGemm& kernel : kernels_under_test()) {
+            INFO("blocks " << blocks.mc << ", " << blocks.kc << ", " << blocks.nc << "; "
+                           << kernel.name);
+            uint32_t seed = 700;
+            for (Problem problem : problems) {
+                for (Transpose ta : kTransposes) {
+                    for (Transpose tb : kTransposes) {
+                        problem.transpose_a = ta;
+                        problem.transpose_b = tb;
+                        problem.beta = (seed % 2 == 0) ? 0.0f : 0.5f;
+                        check_against_reference(kernel.run, problem, ++seed);
+                    }
+                }
+            }
+        }
+    }
+    CHECK_THROWS_AS(ag::kernels::set_gemm_blocks(GemmBlocks{0, 8, 16}), ag::ValueError);
+}
+
+TEST_CASE("analytical_gemm_blocks: the model of Low et al., worked by hand", "[gemm]") {
+    using ag::kernels::analytical_gemm_blocks;
+    using ag::kernels::GemmBlocks;
+    // Zen 4: L1d 32 KiB 8-way (64 sets), L2 1 MiB 8-way (2048 sets), L3 32 MiB 16-way.
+    // AVX2 6 x 16: C_A = floor(7 / (1 + 16/6)) = 1 way, KC = 1 * 64 * 64 / (6 * 4) = 170 ->
+    // 168 (a multiple of 8). L2: B's 168 x 16 panel is 10.5 KiB, 1 way of 128 KiB; A gets
+    // 8 - 1 - 1 = 6 ways, MC = 6 * 128 KiB / (168 * 4) = 1170. L3: NC far above kMaxNc.
+    CHECK(analytical_gemm_blocks(caches(32, 8, 1024, 8, 32, 16), 6, 16) ==
+          GemmBlocks{1170, 168, 4096});
+    // Zen 5: L1d 48 KiB 12-way. C_A = floor(11 / (1 + 16/6)) = 3, KC = 3 * 4096 / 24 = 512;
+    // B's panel is 32 KiB, 1 way; MC = 6 * 128 KiB / (512 * 4) = 384.
+    CHECK(analytical_gemm_blocks(caches(48, 12, 1024, 8, 32, 16), 6, 16) ==
+          GemmBlocks{384, 512, 4096});
+    // AVX-512 8 x 32 there: C_A = floor(11 / (1 + 4)) = 2, KC = 2 * 4096 / 32 = 256;
+    // MC = 6 * 128 KiB / (256 * 4) = 768.
+    CHECK(analytical_gemm_blocks(caches(48, 12, 1024, 8, 32, 16), 8, 32) ==
+          GemmBlocks{768, 256, 4096});
+    // A small L3 limits NC: 2 MiB 16-way is 128 KiB a way; A's 1170 x 168 block (768 KiB)
+    // takes 6, B gets 16 - 1 - 6 = 9 ways: NC = 9 * 128 KiB / (168 * 4) = 1755 -> 1744 (x 16).
+    CHECK(analytical_gemm_blocks(caches(32, 8, 1024, 8, 2, 16), 6, 16).nc == 1744);
+    CHECK_THROWS_AS(analytical_gemm_blocks(caches(32, 8, 1024, 8, 32, 16), 0, 16), ag::ValueError);
+}
+
+TEST_CASE("analytical_gemm_blocks: sane for any caches, smaller caches give smaller blocks",
+          "[gemm]") {
+    using ag::kernels::analytical_gemm_blocks;
+    using ag::kernels::GemmBlocks;
+    const int64_t tiles[][2] = {{4, 8}, {6, 16}, {8, 32}, {8, 12}};
+    for (const auto& tile : tiles) {
+        const int64_t mr = tile[0], nr = tile[1];
+        for (int64_t l1 : {16, 32, 48, 64, 128}) {
+            for (int64_t l2 : {256, 512, 1024, 2048}) {
+                INFO("tile " << mr << " x " << nr << ", L1 " << l1 << " KiB, L2 " << l2 << " KiB");
+                const GemmBlocks full =
+                    analytical_gemm_blocks(caches(l1, 8, l2, 8, 16, 16), mr, nr);
+                // Multiples of the tile, and within the caches they are meant for.
+                CHECK(full.mc % mr == 0);
+                CHECK(full.nc % nr == 0);
+                CHECK(full.kc % 8 == 0);
+                CHECK(full.kc * mr * 4 <= l1 << 10);
+                CHECK(full.mc * full.kc * 4 <= l2 << 10);
+                CHECK(full.nc <= ag::kernels::kMaxNc);
+                // Half the L1, or half the L2: never larger blocks.
+                const GemmBlocks half_l1 =
+                    analytical_gemm_blocks(caches(l1 / 2, 8, l2, 8, 16, 16), mr, nr);
+                const GemmBlocks half_l2 =
+                    analytical_gemm_blocks(caches(l1, 8, l2 / 2, 8, 16, 16), mr, nr);
+                CHECK(half_l1.kc <= full.kc);
+                CHECK(half_l2.kc == full.kc);
+                CHECK(half_l2.mc <= full.mc);
+            }
+        }
+        // Nothing known, or absurdly small caches: the defaults, or the smallest blocks.
+        const GemmBlocks unknown = analytical_gemm_blocks({}, mr, nr);
+        CHECK(unknown.kc >= 8);
+        CHECK(unknown.mc >= mr);
+        const GemmBlocks tiny = analytical_gemm_blocks(caches(1, 2, 2, 2, 0, 0), mr, nr);
+        CHECK(tiny.kc >= 8);
+        CHECK(tiny.kc * mr * 4 <= 1024);
+        CHECK(tiny.mc % mr == 0);
+        CHECK(tiny.mc * tiny.kc * 4 <= 2048);
+        CHECK(tiny.nc == ag::kernels::kMaxNc / nr * nr);  // no L3: the largest NC
+    }
+}
+
+TEST_CASE("cpu_caches: this machine's, from sysfs, sysconf or the defaults", "[gemm]") {
+    const ag::kernels::CpuCaches& found = ag::kernels::cpu_caches();
+    INFO("source " << found.source << ": L1d " << found.l1d.bytes << " B " << found.l1d.ways
+                   << "-way, L2 " << found.l2.bytes << " B, L3 " << found.l3.bytes << " B");
+    CHECK((found.source == "sysfs" || found.source == "sysconf" || found.source == "default"));
+    CHECK(found.l1d.bytes >= 4096);
+    CHECK(found.l2.bytes >= found.l1d.bytes);
+    const ag::kernels::GemmBlocks blocks = ag::kernels::gemm_blocks(6, 16);
+    CHECK((blocks.mc > 0 && blocks.kc > 0 && blocks.nc > 0));
+}
+
+// Run by CTest in processes of their own with ATTOGRAD_GEMM_BLOCKS set (tests/CMakeLists.txt).
+TEST_CASE("ATTOGRAD_GEMM_BLOCKS sets gemm's blocks, or gemm names what is wrong",
+          "[.][gemm_blocks_environment]") {
+    using ag::kernels::GemmBlocks;
+    const char* variable = std::getenv("ATTOGRAD_GEMM_BLOCKS");
+    REQUIRE(variable != nullptr);
+    const std::string wanted = variable;
+    if (wanted == "model") {
+        CHECK(ag::kernels::gemm_blocks(6, 16) ==
+              ag::kernels::analytical_gemm_blocks(ag::kernels::cpu_caches(), 6, 16));
+        CHECK(ag::kernels::gemm_blocks(8, 32) ==
+              ag::kernels::analytical_gemm_blocks(ag::kernels::cpu_caches(), 8, 32));
+    } else if (wanted == "24,40,56") {
+        CHECK(ag::kernels::gemm_blocks(6, 16) == GemmBlocks{24, 40, 56});
+        check_against_reference(ag::kernels::gemm, {130, 70, 300}, 9);  // correct on them
+    } else {
+        CHECK_THROWS_WITH(ag::kernels::gemm_blocks(6, 16),
+                          Contains("ATTOGRAD_GEMM_BLOCKS=" + wanted) && Contains("MC,KC,NC"));
+    }
 }

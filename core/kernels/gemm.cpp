@@ -9,18 +9,20 @@
 //   - for each KC block, the threads first pack the KC x NC block of op(B) together (each takes
 //     some NR-column micro-panels), then share loop 3: each thread takes the next few MR-row
 //     micro-panels of C from a shared counter, packs its own block of op(A) for them (or, with
-//     the AVX-512 backend and A not transposed, reads it in place) and runs the macro-kernel,
-//     until no panels are left. Which thread gets which panels varies from run to run, but
-//     every piece starts on a multiple of MR, so a tile of C is the same tile (interior or
+//     the AVX2 and AVX-512 backends and A not transposed, reads it in place) and runs the
+//     macro-kernel, until no panels are left. Which thread gets which panels varies from run to
+//     run, but every piece starts on a multiple of MR, so a tile of C is the same tile (interior or
 //     edge), computed by the same multiply-adds, whoever computes it. When C has too few rows
 //     to share, the threads split its columns (in multiples of NR) instead.
-// Small products stay on one thread: waking a worker costs more than it saves. With the AVX-512
-// backend they are not even packed (avx512_gemm_unpacked), and larger ones pack only B, and A
-// only when it is transposed: its tiles read a plain A where it lies (macro_kernel_a_in_place).
+// Small products stay on one thread: waking a worker costs more than it saves. With the AVX2
+// and AVX-512 backends they are not even packed (avx2_gemm_unpacked, avx512_gemm_unpacked), and
+// larger ones pack only B, and A only when it is transposed: their tiles read a plain A where
+// it lies (macro_kernel_a_in_place), with masked edges instead of padding.
 #include "core/kernels/gemm.h"
 
 #include <algorithm>
 #include <atomic>
+#include <cstdlib>
 #include <string>
 
 #include "core/error.h"
@@ -36,9 +38,9 @@ namespace {
 constexpr int64_t kMinMultiplyAddsPerThread = 64 * 64 * 64;
 
 // Below this many multiply-adds (up to about 80^3), gemm runs on one thread anyway, and the
-// AVX-512 backend skips packing when it can (B not transposed): every operand is in L1 or L2
-// already, so the copy costs more than the unit-stride reads it buys (docs/matmul.md, "Choices
-// and the measurements behind them"). The choice depends on the shape only, never on the
+// AVX2 and AVX-512 backends skip packing when they can (B not transposed): every operand is in L1
+// or L2 already, so the copy costs more than the unit-stride reads it buys (docs/matmul.md,
+// "Choices and the measurements behind them"). The choice depends on the shape only, never on the
 // thread count, so results stay bit-identical.
 constexpr int64_t kMaxUnpackedMultiplyAdds = 2 * kMinMultiplyAddsPerThread;
 
@@ -55,9 +57,24 @@ GemmBackend best_available_backend() {
     return GemmBackend::Scalar;
 }
 
+// The backend at start-up: ATTOGRAD_GEMM_BACKEND when it is set (benchmarks force AVX2 on an
+// AVX-512 machine so), else the best this CPU runs.
+GemmBackend start_up_backend() {
+    const char* wanted = std::getenv("ATTOGRAD_GEMM_BACKEND");
+    if (wanted == nullptr || *wanted == '\0') return best_available_backend();
+    std::string names;
+    for (const GemmBackend backend : available_backends()) {
+        if (std::string(wanted) == gemm_backend_name(backend)) return backend;
+        names += std::string(names.empty() ? "" : ", ") + gemm_backend_name(backend);
+    }
+    throw ValueError(std::string("gemm: ATTOGRAD_GEMM_BACKEND=") + wanted +
+                     " is not a backend this machine runs (" + names + ")");
+}
+
 // The backend gemm uses; a function-local static so it is ready even for static initializers.
+// (If start_up_backend throws, the first gemm call throws, and so does every later one.)
 std::atomic<GemmBackend>& current_backend() {
-    static std::atomic<GemmBackend> backend{best_available_backend()};
+    static std::atomic<GemmBackend> backend{start_up_backend()};
     return backend;
 }
 
@@ -94,9 +111,10 @@ void split_over_threads(int64_t threads, int64_t count, const Body& body) {
 //! [threaded_five_loops]
 void gemm_threaded(const GemmArgs& args, const MicroKernel& kernel) {
     const int64_t mr = kernel.mr, nr = kernel.nr;
-    const int64_t mc_max = std::max(mr, kernel.blocks.mc / mr * mr);
-    const int64_t nc_max = std::max(nr, kernel.blocks.nc / nr * nr);
-    const int64_t kc_max = kernel.blocks.kc;
+    const GemmBlocks blocks = gemm_blocks(mr, nr);  // gemm_blocking.h
+    const int64_t mc_max = std::max(mr, blocks.mc / mr * mr);
+    const int64_t nc_max = std::max(nr, blocks.nc / nr * nr);
+    const int64_t kc_max = blocks.kc;
     const int64_t work = args.m * args.n * args.k;
     const int64_t threads = std::min<int64_t>(
         get_num_threads(), std::max<int64_t>(1, work / kMinMultiplyAddsPerThread));
@@ -194,15 +212,18 @@ void gemm(const GemmArgs& args) {
         return;
     }
 #if defined(__x86_64__)
-    if (backend == GemmBackend::Avx512 && args.transpose_b == Transpose::No &&
+    const auto unpacked = backend == GemmBackend::Avx512 ? avx512_gemm_unpacked
+                          : backend == GemmBackend::Avx2 ? avx2_gemm_unpacked
+                                                         : nullptr;
+    if (unpacked != nullptr && args.transpose_b == Transpose::No &&
         args.m * args.n * args.k < kMaxUnpackedMultiplyAdds) {
-        if (args.bias == nullptr) return avx512_gemm_unpacked(args);
+        if (args.bias == nullptr) return unpacked(args);
         // Small: all of C is in cache anyway. Start it from the bias, then add the product.
         scale_by_beta(args.m, args.n, args.beta, args.c, args.ldc, args.bias);
         GemmArgs product = args;
         product.beta = 1.0f;
         product.bias = nullptr;
-        return avx512_gemm_unpacked(product);
+        return unpacked(product);
     }
 #endif
     gemm_threaded(args, microkernel_for(backend));

@@ -79,8 +79,12 @@ enum class GemmBackend {
 /// The backends this machine can run, Reference and Scalar always among them.
 std::vector<GemmBackend> available_backends();
 
-/// The backend `gemm` uses now. Chosen once at start-up: the SIMD one the CPU supports
-/// (checked at run time with __builtin_cpu_supports on x86-64), else Scalar.
+/// The backend `gemm` uses now. Chosen once, at the first call: the one the environment
+/// variable ATTOGRAD_GEMM_BACKEND names (as gemm_backend_name spells it: "avx2" forces the
+/// AVX2 kernel on an AVX-512 machine), else the best SIMD one the CPU supports (checked at run
+/// time with __builtin_cpu_supports on x86-64), else Scalar. Throws ag::ValueError, naming
+/// the variable and the backends this machine runs, if the variable names another (then so
+/// does every gemm).
 GemmBackend gemm_backend();
 
 /// Makes `gemm` use `backend` from now on (for every thread). Tests use it to run every kernel;

@@ -71,9 +71,10 @@ bool handled_trivial_case(const GemmArgs& args) {
 void gemm_five_loops(const GemmArgs& args, const MicroKernel& kernel) {
     if (handled_trivial_case(args)) return;
     const int64_t mr = kernel.mr, nr = kernel.nr;
-    const int64_t mc_max = std::max(mr, kBlockSizes.mc / mr * mr);
-    const int64_t nc_max = std::max(nr, kBlockSizes.nc / nr * nr);
-    const int64_t kc_max = kBlockSizes.kc;
+    const GemmBlocks blocks = gemm_blocks(mr, nr);  // gemm_blocking.h
+    const int64_t mc_max = std::max(mr, blocks.mc / mr * mr);
+    const int64_t nc_max = std::max(nr, blocks.nc / nr * nr);
+    const int64_t kc_max = blocks.kc;
     thread_local PackBuffer a_buffer, b_buffer;  // per thread: no locks, reused between calls
 
     for (int64_t jc = 0; jc < args.n; jc += nc_max) {  // loop 1: NC columns of C and B

@@ -5,7 +5,8 @@
 //   MR x NR     the tile of C a micro-kernel keeps in registers (6 x 16 for AVX2).
 //   MC, KC, NC  cache blocks: an MC x KC block of op(A) is packed to stay in the L2 cache, a
 //               KC x NC block of op(B) to stay in L3, and one KC x NR sliver of it sits in L1
-//               while the micro-kernel sweeps the MC rows.
+//               while the micro-kernel sweeps the MC rows. How big they are, and why:
+//               gemm_blocking.h.
 //
 // Packing copies a block of op(A) into "micro-panels" of MR rows, stored column by column
 // (MR floats for p = 0, then MR floats for p = 1, ...), and a block of op(B) into micro-panels of
@@ -23,6 +24,7 @@
 #include <memory>
 
 #include "core/kernels/gemm.h"
+#include "core/kernels/gemm_blocking.h"
 
 namespace ag::kernels {
 
@@ -47,24 +49,6 @@ using MacroKernelInPlaceFn = void (*)(int64_t mc, int64_t nc, int64_t kc, const 
                                       int64_t lda, const float* packed_b, float alpha, float beta,
                                       float* c, int64_t ldc);
 
-/// Cache block sizes, in floats. The rules of thumb (BLIS, "Anatomy of High-Performance Matrix
-/// Multiplication"), for the 6 x 16 AVX2 kernel on a Zen 3 / Zen 4 core:
-/// KC: a KC x NR sliver of B (512 * 16 * 4 B = 32 KiB) is read by every micro-kernel call of one
-///     column of tiles; it fits L1 (32 KiB) only just, but the L2 feeds it fast enough, and a
-///     large KC means C is loaded and stored only K / KC times.
-/// MC: an MC x KC block of A (96 * 512 * 4 B = 192 KiB) stays in the L2 cache (512 KiB on
-///     Zen 3, 1 MiB on Zen 4) while all the KC x NR slivers of B stream past it.
-/// NC: a KC x NC block of B (512 * 4080 * 4 B = 8 MiB) stays in the shared L3 cache (32 MiB).
-/// The values were tuned by measurement (docs/matmul.md); MC and NC are rounded down to
-/// multiples of MR and NR by the code that uses them. These are the defaults; a micro-kernel
-/// whose tile wants other sizes says so in MicroKernel::blocks (the AVX-512 one: MC = 48).
-struct BlockSizes {
-    int64_t mc = 96;
-    int64_t kc = 512;
-    int64_t nc = 4080;
-};
-inline constexpr BlockSizes kBlockSizes{};
-
 /// A micro-kernel, the tile shape it computes, and optional fast packing routines for the
 /// panels that need a transpose while packing (the portable loop is used when they are null).
 struct MicroKernel {
@@ -76,7 +60,6 @@ struct MicroKernel {
     PackPanelFn pack_b_panel = nullptr;  ///< NR-row panel of op(B)^T, when op(B) = B^T
     /// When not null, used instead of packing A and macro_kernel when op(A) = A.
     MacroKernelInPlaceFn macro_kernel_a_in_place = nullptr;
-    BlockSizes blocks = kBlockSizes;  ///< the cache blocks that suit this tile
 };
 
 /// The largest MR * NR of any micro-kernel (the size of the scratch tile for edges).
@@ -88,6 +71,10 @@ const MicroKernel& scalar_microkernel();
 #if defined(__x86_64__)
 /// AVX2 + FMA micro-kernel, 6 x 16 (microkernel_avx2.cpp). Call only if cpu_has_avx2_fma().
 const MicroKernel& avx2_microkernel();
+/// The whole of C = alpha * op(A) * op(B) + beta * C on one thread, with the 6 x 16 AVX2 tile
+/// reading A and B where they are, without packing (for small products; masked edges).
+/// Requires op(B) = B (not transposed), k >= 1 and alpha != 0. Call only if cpu_has_avx2_fma().
+void avx2_gemm_unpacked(const GemmArgs& args);
 /// True if this CPU executes AVX2 and FMA instructions (asked once, at run time).
 bool cpu_has_avx2_fma();
 /// The AVX2 in-register-transpose packing of a full panel of `width` rows (6, 8, 16 or 32;

@@ -190,17 +190,13 @@ void avx512_macro_kernel_a_in_place(int64_t mc, int64_t nc, int64_t kc, const fl
 const MicroKernel& avx512_microkernel() {
     // Packing that needs a transpose reuses the AVX2 8 x 8 in-register transpose (every CPU with
     // AVX-512F has AVX2): 8 and 32 are multiples of 8.
-    // MC = 48, not 96 as for AVX2: it helps where packing A gathers from K rows of A far apart
-    // (A transposed) and does not hurt plain products; KC stays 512. The sizes tried and what
-    // they gave: docs/matmul.md, "Choices and the measurements behind them".
     static const MicroKernel kernel{.name = "avx512",
                                     .mr = kRows,
                                     .nr = kColumns,
                                     .run = avx512_microkernel_8x32,
                                     .pack_a_panel = avx2_pack_panel(kRows),
                                     .pack_b_panel = avx2_pack_panel(kColumns),
-                                    .macro_kernel_a_in_place = avx512_macro_kernel_a_in_place,
-                                    .blocks = {.mc = 48, .kc = 512, .nc = 4096}};
+                                    .macro_kernel_a_in_place = avx512_macro_kernel_a_in_place};
     return kernel;
 }
 
