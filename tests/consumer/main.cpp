@@ -30,8 +30,8 @@ int main(int argc, char** argv) {
     ag::nn::Linear loaded(1, 1);
     ag::nn::load_checkpoint(loaded, path);
     const bool same = loaded.weight.item() == layer.weight.item();
-    std::printf("loss %.4f -> %.6f, weight %.4f, reloaded %s\n", first, last,
-                layer.weight.item(), same ? "the same" : "DIFFERENT");
+    std::printf("loss %.4f -> %.6f, weight %.4f, reloaded %s\n", first, last, layer.weight.item(),
+                same ? "the same" : "DIFFERENT");
     if (!(last < 1e-3f) || !same) return 1;
     std::printf("consumer ok\n");
     return 0;
