@@ -8,11 +8,13 @@
 //                             neon), to compare them; only the backends this CPU has
 //   openblas                  cblas_sgemm (only when built with ATTOGRAD_HAVE_OPENBLAS)
 //   reference, loop_reordered, blocked, packed, simd    the steps of the ladder (1 thread)
+// and fma_peak/<backend>, one core's measured FMA peak in that backend's vector width.
 // The counter GFLOP/s counts 2 * M * N * K floating-point operations per call, per second of
 // wall-clock time (the "Time" column is wall-clock too). Example:
 //     bench_gemm --benchmark_filter='gemm/(attograd|openblas)/1024/'
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <chrono>
 #include <functional>
 #include <optional>
@@ -20,6 +22,7 @@
 #include <string>
 #include <vector>
 
+#include "bench/fma_peak.h"
 #include "core/kernels/gemm.h"
 #include "core/kernels/gemm_blocking.h"
 #include "core/kernels/gemm_ladder.h"
@@ -117,9 +120,25 @@ void register_gemm(const Implementation& implementation, Shape shape, Transpose 
     })->Unit(benchmark::kMicrosecond);
 }
 
-// Registers every case: attograd and OpenBLAS on all shapes and thread counts, the ladder
-// steps on one thread and on the sizes where they finish in reasonable time.
+// fma_peak/<backend>: one core's measured FMA peak in the backend's vector width (fma_peak.h),
+// what the GFLOP/s of the GEMMs are to be read against. The median of the iterations counts.
+void register_fma_peaks() {
+    for (GemmBackend backend : ag::kernels::available_backends()) {
+        if (backend == GemmBackend::Reference) continue;
+        const std::string name = std::string("fma_peak/") + ag::kernels::gemm_backend_name(backend);
+        benchmark::RegisterBenchmark(name.c_str(), [backend](benchmark::State& state) {
+            std::vector<double> gflops;
+            for (auto _ : state) gflops.push_back(bench::measured_fma_peak_gflops(backend, 0.05));
+            std::nth_element(gflops.begin(), gflops.begin() + gflops.size() / 2, gflops.end());
+            state.counters["GFLOP/s"] = gflops[gflops.size() / 2];
+        })->Unit(benchmark::kMillisecond);
+    }
+}
+
+// Registers every case: the FMA peaks, attograd and OpenBLAS on all shapes and thread counts,
+// the ladder steps on one thread and on the sizes where they finish in reasonable time.
 void register_all() {
+    register_fma_peaks();
     std::vector<Implementation> fast{{"attograd", ag::kernels::gemm}};
     for (GemmBackend backend : ag::kernels::available_backends()) {
         if (backend == GemmBackend::Reference || backend == GemmBackend::Scalar) continue;

@@ -11,6 +11,11 @@
 //   peak_rss_mb        the process's peak resident memory so far, in MiB; for a figure per
 //                      configuration run one benchmark per process (--benchmark_filter), as
 //                      compare_pytorch.py does
+//   model_gflops       the model's floating-point work per second: the matrix products a step
+//                      needs, counted from the shapes (model_flops below), not timed per kernel
+//   peak_fraction      model_gflops over the measured FMA peak of the cores used (fma_peak.h,
+//                      one core's peak times the thread count), for the backend that runs:
+//                      model FLOP utilisation, how close a step is to what the CPU can do
 //
 //   ./build/release/bench/bench_train --benchmark_filter=train/small
 #include <benchmark/benchmark.h>
@@ -19,6 +24,7 @@
 #include <chrono>
 #include <thread>
 
+#include "bench/fma_peak.h"
 #include "core/autograd.h"
 #include "core/kernels/gemm.h"
 #include "core/parallel.h"
@@ -62,12 +68,41 @@ double peak_rss_mb() {
     return static_cast<double>(usage.ru_maxrss) / 1024.0;  // ru_maxrss is in KiB on Linux
 }
 
+// The floating-point work of one forward pass, from the shapes: every matrix product counts
+// 2 x M x K x N. Per token, an attention layer projects with W_Q, W_K, W_V, W_O (4 x 2D^2),
+// a feed-forward layer has two products (2 x 2 D d_ff), and the output layer 2 D V. Per pair of
+// query and key, attention does two products of width D over all heads (Q K^T and P V: 4D);
+// causal self-attention needs only the T (T + 1) / 2 pairs at or before the query, which is
+// what the fused kernel computes. Layer norm, softmax and the rest are left out, as is usual.
+double forward_flops(const BenchConfig& c) {
+    const double d = double(c.d_model), t = double(c.length), b = double(c.batch);
+    const double tokens = b * t;  // source and target both have c.length tokens
+    const double projections = 4 * 2 * d * d, feed_forward = 2 * 2 * d * double(c.d_ff);
+    const double all_pairs = b * t * t, causal_pairs = b * t * (t + 1) / 2;
+    const double encoder_layer = tokens * (projections + feed_forward) + 4 * d * all_pairs;
+    const double decoder_layer = tokens * (2 * projections + feed_forward) +
+                                 4 * d * (causal_pairs + all_pairs);  // self, then cross
+    return double(c.layers) * (encoder_layer + decoder_layer) +
+           tokens * 2 * d * double(c.vocabulary);
+}
+
+// A training step does each product three times: the forward one, and in backward one for the
+// gradient of each operand (dA = dC B^T, dB = A^T dC). Adam and recomputation are left out.
+double model_flops(const BenchConfig& c, bool training) {
+    return (training ? 3 : 1) * forward_flops(c);
+}
+
 // Counters from wall time (with several threads the main thread's CPU time, which Google
 // Benchmark would use, undercounts).
-void report(benchmark::State& state, const BenchConfig& c, double wall_seconds) {
-    const double tokens = static_cast<double>(c.batch * c.length * state.iterations());
-    state.counters["tokens_per_second"] = tokens / wall_seconds;
+void report(benchmark::State& state, const BenchConfig& c, bool training, int threads,
+            double wall_seconds) {
+    const double iterations = double(state.iterations());
+    state.counters["tokens_per_second"] = double(c.batch * c.length) * iterations / wall_seconds;
     state.counters["peak_rss_mb"] = peak_rss_mb();
+    const double gflops = model_flops(c, training) * iterations / wall_seconds / 1e9;
+    state.counters["model_gflops"] = gflops;
+    state.counters["peak_fraction"] =
+        gflops / (bench::fma_peak_gflops(ag::kernels::gemm_backend()) * threads);
 }
 
 // Steps run before timing starts, as compare_pytorch.py does for PyTorch: the first step of a
@@ -98,7 +133,7 @@ void train_step(benchmark::State& state, const BenchConfig& c, int threads, floa
     for (int i = 0; i < kWarmUpSteps; ++i) step();
     const auto start = std::chrono::steady_clock::now();
     for (auto _ : state) benchmark::DoNotOptimize(step());
-    report(state, c, seconds_since(start));
+    report(state, c, /*training=*/true, threads, seconds_since(start));
 }
 
 void inference(benchmark::State& state, const BenchConfig& c, int threads) {
@@ -114,7 +149,7 @@ void inference(benchmark::State& state, const BenchConfig& c, int threads) {
     for (int i = 0; i < kWarmUpSteps; ++i) step();
     const auto start = std::chrono::steady_clock::now();
     for (auto _ : state) benchmark::DoNotOptimize(step());
-    report(state, c, seconds_since(start));
+    report(state, c, /*training=*/false, threads, seconds_since(start));
 }
 
 void register_all() {
