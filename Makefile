@@ -7,8 +7,9 @@ JOBS ?= $(shell nproc 2>/dev/null || sysctl -n hw.ncpu 2>/dev/null || echo 2)
 FUZZ_SECONDS ?= 60
 CMAKE_ARGS ?=
 DEPS := scripts/install-deps.sh
+PYTHON ?= /usr/bin/python3
 
-.PHONY: help demo test test-fresh test-asan test-aarch64 bench bench-compare docs fuzz build clean format
+.PHONY: help demo test test-fresh test-asan test-aarch64 bench bench-compare bench-compare-fresh docs fuzz build clean format
 
 help:
 	@echo "make demo       build and train the reverse demo, then draw what it learned"
@@ -18,6 +19,7 @@ help:
 	@echo "make test-aarch64  the GEMM and thread-pool tests cross-compiled for ARM (NEON), run under qemu"
 	@echo "make bench      build and run the benchmarks (Google Benchmark)"
 	@echo "make bench-compare  attograd and PyTorch on the same training step, side by side"
+	@echo "make bench-compare-fresh  the same inside a fresh Debian 13 root (PyTorch 2.6; root)"
 	@echo "make docs       build the tutorial site and API reference into build/docs/html"
 	@echo "make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 60) from its corpus"
 	@echo "make build      configure and build the release preset"
@@ -80,13 +82,17 @@ bench:
 	./build/release/bench/bench_train
 	./build/release/bench/bench_attention
 
+# attograd and PyTorch side by side (bench/compare_pytorch.py says more). PYTHON is any python3
+# with torch (Debian's is installed when it is the default); COMPARE_ARGS are the script's
+# flags, such as --backend avx2. bench-compare-fresh runs it inside a fresh Debian 13 root.
 bench-compare:
-	@$(DEPS) bench
-	@command -v /usr/bin/python3 >/dev/null && /usr/bin/python3 -c "import torch" 2>/dev/null || \
-	  { sudo_cmd=$$([ "$$(id -u)" -eq 0 ] || echo sudo); $$sudo_cmd apt-get install -y python3-torch; }
+	@$(DEPS) $(if $(filter /usr/bin/python3,$(PYTHON)),compare,bench)
 	cmake --preset release $(CMAKE_ARGS)
 	cmake --build --preset release --parallel $(JOBS) --target bench_train
-	/usr/bin/python3 bench/compare_pytorch.py build/release
+	$(PYTHON) bench/compare_pytorch.py --build build/release --python $(PYTHON) $(COMPARE_ARGS)
+
+bench-compare-fresh:
+	scripts/bench-compare-fresh.sh $(COMPARE_ARGS)
 
 docs:
 	@$(DEPS) docs

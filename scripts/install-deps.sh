@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a make target needs and the machine lacks, then gets out of the way.
 #
-#   scripts/install-deps.sh build|test|asan|bench|docs|valgrind|aarch64|fresh
+#   scripts/install-deps.sh build|test|asan|bench|compare|docs|valgrind|aarch64|fresh
 #
 # Debian/Ubuntu: apt-get (through sudo when not root). macOS: Homebrew. Anything already
 # present is left alone, so a second run installs nothing and prints nothing.
@@ -17,12 +17,13 @@ case "$target" in
   test) needs=("${build_needs[@]}" catch2 xmllint:libxml2-utils) ;;  # xmllint: the SVG tests
   asan) needs=("${build_needs[@]}" catch2 xmllint:libxml2-utils clang++:clang libclang-rt-dev) ;;  # rt: the sanitizers
   bench) needs=("${build_needs[@]}" libbenchmark-dev libopenblas-dev) ;;
+  compare) needs=("${build_needs[@]}" libbenchmark-dev libopenblas-dev python3-torch) ;;  # PyTorch
   docs) needs=("${build_needs[@]}" doxygen:doxygen dot:graphviz libjs-mathjax) ;;
   valgrind) needs=(valgrind:valgrind) ;;
   aarch64) needs=(catch2 aarch64-linux-gnu-g++:g++-aarch64-linux-gnu qemu-aarch64:qemu-user) ;;
   fresh) needs=(debootstrap:debootstrap) ;;
   *) echo "install-deps.sh: unknown target '$target'" \
-          "(build|test|asan|bench|docs|valgrind|aarch64|fresh)" >&2
+          "(build|test|asan|bench|compare|docs|valgrind|aarch64|fresh)" >&2
      exit 2 ;;
 esac
 
@@ -34,6 +35,7 @@ if [[ "$(uname -s)" == Darwin ]]; then
     build) formulas=(cmake cli11) ;;
     test|asan) formulas=(cmake cli11 catch2) ;;
     bench) formulas=(cmake cli11 google-benchmark openblas) ;;
+    compare) formulas=(cmake cli11 google-benchmark openblas pytorch) ;;  # PYTHON=brew's python3
     docs) formulas=(cmake cli11 doxygen graphviz) ;;
     *) echo "install-deps.sh: '$target' is for Debian/Ubuntu only" >&2; exit 1 ;;
   esac

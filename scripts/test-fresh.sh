@@ -19,8 +19,7 @@
 #   FRESH_EXTRAS  0 skips the Debian 13 extras (default 1)
 #   FRESH_KEEP    1 keeps the work roots for inspection (default 0)
 #
-# Every mount lives in a private mount namespace (unshare) that ends with its command, so no
-# mount outlives a step, whatever fails, and removing a work root can never reach the host.
+# The roots, their copies and the commands inside them are scripts/fresh-root.sh's.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,52 +40,9 @@ commit="$(git rev-parse HEAD)"
 scripts/install-deps.sh fresh
 command -v unshare >/dev/null || { echo "test-fresh.sh: needs unshare (util-linux)" >&2; exit 1; }
 
+. scripts/fresh-root.sh
 work_roots=()
-cleanup() {
-  [[ "${FRESH_KEEP:-0}" == 1 ]] && { echo "test-fresh.sh: kept ${work_roots[*]}"; return; }
-  for dir in "${work_roots[@]}"; do
-    # Mounts were made in private namespaces; refuse to delete anything still mounted anyway.
-    if grep -qF " $dir/" /proc/self/mountinfo; then
-      echo "test-fresh.sh: $dir still has mounts; left in place" >&2
-    else
-      rm -rf "$dir"
-    fi
-  done
-}
-trap cleanup EXIT
-
-# A pristine minimal root of $1, made once and kept in the cache. It is marked complete only
-# after debootstrap succeeds, so an interrupted build is never reused.
-pristine_root() {
-  local suite="$1" dir="$cache/$suite"
-  if [[ ! -f "$dir/.attograd-complete" ]]; then
-    rm -rf "$dir" "$dir.partial"
-    mkdir -p "$cache"
-    echo "test-fresh.sh: debootstrap $suite (kept in $cache for the next run)" >&2
-    debootstrap --variant=minbase "$suite" "$dir.partial" "$mirror" \
-      >"$logs/$suite-debootstrap.log" 2>&1 ||
-      { echo "test-fresh.sh: debootstrap $suite failed: see $logs/$suite-debootstrap.log" >&2
-        return 1; }
-    touch "$dir.partial/.attograd-complete"
-    mv "$dir.partial" "$dir"
-  fi
-  echo "$dir"
-}
-
-# Runs a shell command line as root inside the root $1, in a clean environment, with /proc,
-# /dev and /sys mounted for the command's lifetime only.
-in_root() {
-  local root="$1" command="$2"
-  unshare --mount --propagation private -- /bin/bash -c '
-    set -e
-    root="$1"
-    mount -t proc proc "$root/proc"
-    mount --rbind /dev "$root/dev"
-    mount -t sysfs -o ro sysfs "$root/sys"
-    exec chroot "$root" /usr/bin/env -i HOME=/root TERM=dumb LANG=C.UTF-8 \
-      PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin /bin/bash -c "$2"
-  ' in_root "$root" "$command"
-}
+trap remove_work_roots EXIT
 
 # Runs step $2 of suite $1 (command line $3 inside the root $4), logging to a file and
 # recording "ok <seconds>" or "FAILED <seconds>" in result[$1.$2].
@@ -117,15 +73,7 @@ for suite in "${suites[@]}"; do
   work="$(mktemp -d /var/tmp/attograd-fresh-$suite.XXXXXX)"
   work_roots+=("$work")
   root="$work/root"
-  cp -a "$pristine" "$root"
-  cp /etc/resolv.conf "$root/etc/resolv.conf"
-  cat >"$root/etc/apt/sources.list" <<SOURCES
-deb $mirror $suite main
-deb $mirror $suite-updates main
-deb http://deb.debian.org/debian-security $suite-security main
-SOURCES
-  # The commit under test, as a bare repository the root clones from.
-  git clone -q --bare --no-local . "$root/srv/attograd.git"
+  work_root "$pristine" "$root" "$suite"  # the commit under test at /srv/attograd.git
 
   # What the README assumes a learner has: a compiler, CMake, make and git.
   step "$suite" setup "apt-get update -qq && DEBIAN_FRONTEND=noninteractive \
