@@ -188,6 +188,18 @@ OpenFile open_regular_file(const std::string& path, std::string_view caller) {
     return opened;
 }
 
+std::string read_file(const std::string& path, std::string_view caller) {
+    const OpenFile opened = open_regular_file(path, caller);
+    std::string contents;
+    char buffer[1 << 16];
+    size_t got = 0;
+    while ((got = std::fread(buffer, 1, sizeof buffer, opened.file.get())) > 0) {
+        contents.append(buffer, got);
+    }
+    if (std::ferror(opened.file.get())) fail(caller, path, "cannot read: " + errno_text(errno));
+    return contents;
+}
+
 DirectoryLock::DirectoryLock(const std::string& folder) : folder_(folder) {
     constexpr const char* caller = "DirectoryLock";
     if (folder.empty()) fail(caller, "\"\"", "empty folder name");

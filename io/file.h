@@ -79,6 +79,11 @@ struct OpenFile {
 /// file ("is a named pipe, not a regular file"). Messages start with `caller`.
 OpenFile open_regular_file(const std::string& path, std::string_view caller = "open_regular_file");
 
+/// The whole contents of the regular file `path`, opened as open_regular_file opens it.
+/// Throws FileError naming the path if it cannot be opened or read, or is not a regular file.
+/// Messages start with `caller`.
+std::string read_file(const std::string& path, std::string_view caller = "read_file");
+
 /// An exclusive lock on a folder, held for the lifetime of the object: the folder a run
 /// writes its checkpoints and pictures into. The lock is an flock(2) on `<folder>/.lock`,
 /// which holds the holder's process id for the message another run gets.

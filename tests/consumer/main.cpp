@@ -1,5 +1,6 @@
 // tests/consumer/main.cpp — one step of every layer: a Linear layer (nn) fits y = 2x with
-// Adam (optim), its weights go through a safetensors file (io) and come back the same.
+// Adam (optim), its weights go through a safetensors file (io) and come back the same, and a
+// BPE tokenizer (text) learns a merge and round-trips its text.
 // Prints "consumer ok" and exits 0 when everything holds.
 #include <cstdio>
 #include <string>
@@ -9,6 +10,7 @@
 #include "nn/checkpoint.h"
 #include "nn/layers.h"
 #include "optim/optimizer.h"
+#include "text/tokenizer.h"
 
 int main(int argc, char** argv) {
     if (argc != 2) return 2;
@@ -32,7 +34,12 @@ int main(int argc, char** argv) {
     const bool same = loaded.weight.item() == layer.weight.item();
     std::printf("loss %.4f -> %.6f, weight %.4f, reloaded %s\n", first, last, layer.weight.item(),
                 same ? "the same" : "DIFFERENT");
-    if (!(last < 1e-3f) || !same) return 1;
+    const auto tokenizer = ag::text::BpeTokenizer::train("abab abab abab", 259);
+    const std::string text = "abab, again";
+    const bool round_trip = tokenizer.decode(tokenizer.encode(text)) == text;
+    std::printf("tokenizer: %zu merges, round trip %s\n", tokenizer.merges().size(),
+                round_trip ? "exact" : "WRONG");
+    if (!(last < 1e-3f) || !same || tokenizer.merges().size() != 1 || !round_trip) return 1;
     std::printf("consumer ok\n");
     return 0;
 }
