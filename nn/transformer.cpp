@@ -26,14 +26,17 @@ EncoderLayer::EncoderLayer(const TransformerConfig& config, Generator& generator
 }
 
 //! [encoder_layer]
-Tensor EncoderLayer::forward(const Tensor& x, const Tensor& mask) {
+Tensor EncoderLayer::forward(const Tensor& x, const Tensor& mask, KeyValueCache* cache,
+                             bool is_causal) {
     if (norm_first) {  // x = x + Sublayer(LayerNorm(x))
         const Tensor h = norm1.forward(x);
-        const Tensor attended = x + dropout.forward(self_attention.forward(h, h, mask));
+        const Tensor attended =
+            x + dropout.forward(self_attention.forward(h, h, mask, cache, is_causal));
         return attended + dropout.forward(feed_forward.forward(norm2.forward(attended)));
     }
     // x = LayerNorm(x + Sublayer(x))
-    const Tensor attended = norm1.forward(x + dropout.forward(self_attention.forward(x, x, mask)));
+    const Tensor attended =
+        norm1.forward(x + dropout.forward(self_attention.forward(x, x, mask, cache, is_causal)));
     return norm2.forward(attended + dropout.forward(feed_forward.forward(attended)));
 }
 //! [encoder_layer]

@@ -50,8 +50,12 @@ class EncoderLayer : public Module {
 public:
     /// A layer of config.d_model, config.heads and config.d_ff, weights drawn from `generator`.
     EncoderLayer(const TransformerConfig& config, Generator& generator);
-    /// x [B, S, D] -> [B, S, D]; `mask` (e.g. padding [B, 1, S]) hides keys.
-    Tensor forward(const Tensor& x, const Tensor& mask = Tensor());
+    /// x [B, S, D] -> [B, S, D]; `mask` (e.g. padding [B, 1, S]) hides keys. `is_causal`
+    /// hides every later position (a GPT block: MultiHeadAttention::forward's is_causal). With
+    /// a cache, x holds only the new positions and the earlier keys and values come from it.
+    /// Throws as MultiHeadAttention::forward does.
+    Tensor forward(const Tensor& x, const Tensor& mask = Tensor(), KeyValueCache* cache = nullptr,
+                   bool is_causal = false);
 
     MultiHeadAttention self_attention;  ///< every source token attends to every other
     FeedForward feed_forward;           ///< the position-wise two-layer network
