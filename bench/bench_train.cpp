@@ -4,7 +4,8 @@
 // Configurations (compare_pytorch.py runs the same ones in PyTorch, without dropout):
 //   small  d_model 128, 4 heads, 2+2 layers, feed-forward 512, vocabulary 32, batch 64, length 32
 //   base   d_model 512, 8 heads, 2+2 layers, feed-forward 2048, vocabulary 32, batch 32, length 64
-// Names: train/<config>/threads:<t> and infer/<config>/threads:<t>; train_dropout/<config>/...
+// Names: train/<config>/threads:<t> and infer/<config>/threads:<t>; train/gpt/threads:<t> is
+// demos/gpt's model at its defaults (see gpt_train_step); train_dropout/<config>/...
 // is the training step with dropout 0.1 (TransformerConfig's default: on the residuals and on
 // the attention weights, which the fused kernel drops itself). Counters:
 //   tokens_per_second  target tokens (batch x length) processed per second
@@ -28,6 +29,7 @@
 #include "core/autograd.h"
 #include "core/kernels/gemm.h"
 #include "core/parallel.h"
+#include "nn/gpt.h"
 #include "nn/loss.h"
 #include "nn/transformer.h"
 #include "optim/optimizer.h"
@@ -93,16 +95,21 @@ double model_flops(const BenchConfig& c, bool training) {
 }
 
 // Counters from wall time (with several threads the main thread's CPU time, which Google
-// Benchmark would use, undercounts).
-void report(benchmark::State& state, const BenchConfig& c, bool training, int threads,
+// Benchmark would use, undercounts). `tokens` and `flops` are one step's.
+void report(benchmark::State& state, double tokens, double flops, int threads,
             double wall_seconds) {
-    const double iterations = double(state.iterations());
-    state.counters["tokens_per_second"] = double(c.batch * c.length) * iterations / wall_seconds;
+    const double steps_per_second = double(state.iterations()) / wall_seconds;
+    state.counters["tokens_per_second"] = tokens * steps_per_second;
     state.counters["peak_rss_mb"] = peak_rss_mb();
-    const double gflops = model_flops(c, training) * iterations / wall_seconds / 1e9;
+    const double gflops = flops * steps_per_second / 1e9;
     state.counters["model_gflops"] = gflops;
     state.counters["peak_fraction"] =
         gflops / (bench::fma_peak_gflops(ag::kernels::gemm_backend()) * threads);
+}
+
+void report(benchmark::State& state, const BenchConfig& c, bool training, int threads,
+            double wall_seconds) {
+    report(state, double(c.batch * c.length), model_flops(c, training), threads, wall_seconds);
 }
 
 // Steps run before timing starts, as compare_pytorch.py does for PyTorch: the first step of a
@@ -152,6 +159,42 @@ void inference(benchmark::State& state, const BenchConfig& c, int threads) {
     report(state, c, /*training=*/false, threads, seconds_since(start));
 }
 
+// train/gpt: one training step of demos/gpt's model at its defaults (nn::GPTConfig: bytes,
+// D 128, 4 heads, 4 layers, d_ff 512, context 128) on a batch of 32 random sequences, AdamW.
+constexpr int64_t kGptBatch = 32;
+
+// A GPT forward pass's work, counted as forward_flops counts the Transformer's: per token and
+// block 4 projections and a feed-forward layer, causal attention over T (T + 1) / 2 pairs per
+// sequence, and the tied output layer, 2 D V per token.
+double gpt_forward_flops(const ag::nn::GPTConfig& g, int64_t batch) {
+    const double d = double(g.d_model), t = double(g.context), tokens = double(batch) * t;
+    const double block = tokens * (4 * 2 * d * d + 2 * 2 * d * double(g.d_ff)) +
+                         4 * d * double(batch) * t * (t + 1) / 2;
+    return double(g.layers) * block + tokens * 2 * d * double(g.vocabulary);
+}
+
+void gpt_train_step(benchmark::State& state, int threads) {
+    ag::set_num_threads(threads);
+    const ag::nn::GPTConfig config;
+    ag::nn::GPT model(config);
+    ag::optim::AdamW adamw(model.named_parameters(), 1e-3f);
+    const BenchConfig shape{"gpt",       config.d_model,    config.heads, config.layers,
+                            config.d_ff, config.vocabulary, kGptBatch,    config.context};
+    const ag::IndexTensor inputs = random_tokens(shape, 1), targets = random_tokens(shape, 2);
+    const auto step = [&] {
+        adamw.zero_grad();
+        const ag::Tensor loss = model.loss(inputs, targets, ag::nn::kNoIgnoreIndex);
+        loss.backward();
+        adamw.step();
+        return loss.item();
+    };
+    for (int i = 0; i < kWarmUpSteps; ++i) step();
+    const auto start = std::chrono::steady_clock::now();
+    for (auto _ : state) benchmark::DoNotOptimize(step());
+    report(state, double(kGptBatch * config.context), 3 * gpt_forward_flops(config, kGptBatch),
+           threads, seconds_since(start));
+}
+
 void register_all() {
     const int all = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     for (const BenchConfig* c : {&kSmall, &kBase}) {
@@ -169,6 +212,13 @@ void register_all() {
             }
             if (all == 1) break;
         }
+    }
+    for (int threads : {1, all}) {
+        benchmark::RegisterBenchmark(("train/gpt/threads:" + std::to_string(threads)).c_str(),
+                                     gpt_train_step, threads)
+            ->Unit(benchmark::kMillisecond)
+            ->MeasureProcessCPUTime();
+        if (all == 1) break;
     }
 }
 

@@ -1,15 +1,17 @@
 #!/usr/bin/env python3
 """attograd against PyTorch on the same Transformer training step, side by side.
 
-For each configuration of bench/bench_train.cpp (small, base) and each thread count (1 and all
-cores), measures target tokens per second of one training step (forward, cross-entropy,
+For each configuration of bench/bench_train.cpp (the Transformer's small and base, and demos/gpt's
+GPT) and each thread count (1 and all cores), measures target tokens per second of one training step (forward, cross-entropy,
 backward, Adam) and of inference, and the peak resident memory of training, for both
 frameworks, each case in a fresh process, and prints one table with the ratios. The two sides
 take turns, --repeats times each (PyTorch at each of its two settings, below), so a slow spell
 of a shared machine hits both, and the table gives each side's median.
 
 PyTorch runs torch.nn.Transformer (post-norm, dropout 0, batch_first) with embeddings, the
-sinusoidal positions and an output projection, as attograd's Transformer. It is measured at its
+sinusoidal positions and an output projection, as attograd's Transformer, and for gpt a
+decoder-only model of torch.nn.TransformerEncoderLayer (pre-norm, GELU, causal mask) with
+learned positions and the output tied to the embedding, with AdamW, as nn::GPT. It is measured at its
 better setting for each case: its default and OMP_WAIT_POLICY=passive. Debian's PyTorch does
 its matrix products in OpenBLAS, whose own thread pool ignores torch.set_num_threads, so the
 child process also sets OPENBLAS_NUM_THREADS and OMP_NUM_THREADS: without them "1 thread" used
@@ -41,6 +43,8 @@ import time
 CONFIGS = {
     "small": dict(d_model=128, heads=4, layers=2, d_ff=512, vocab=32, batch=64, length=32),
     "base": dict(d_model=512, heads=8, layers=2, d_ff=2048, vocab=32, batch=32, length=64),
+    # demos/gpt's model (nn::GPTConfig's defaults): decoder-only, bytes, context 128.
+    "gpt": dict(d_model=128, heads=4, layers=4, d_ff=512, vocab=258, batch=32, length=128),
 }
 
 
@@ -77,6 +81,46 @@ def torch_case(config_name, mode, threads, seconds):
             tgt = self.target_embedding(target) * scale + self.positions
             return self.output(self.transformer(src, tgt, tgt_mask=self.causal))
 
+    class GPT(nn.Module):
+        """nanoGPT's model from torch.nn parts: pre-norm GELU blocks, learned positions, a
+        final LayerNorm and the output layer tied to the token embedding, as nn::GPT."""
+
+        def __init__(self):
+            super().__init__()
+            d = c["d_model"]
+            self.token_embedding = nn.Embedding(c["vocab"], d)
+            self.position_embedding = nn.Embedding(c["length"], d)
+            layer = nn.TransformerEncoderLayer(d, c["heads"], c["d_ff"], dropout=0.0,
+                                               activation="gelu", batch_first=True,
+                                               norm_first=True)
+            self.blocks = nn.TransformerEncoder(layer, c["layers"])
+            self.norm = nn.LayerNorm(d)
+            self.register_buffer("causal", torch.triu(
+                torch.full((c["length"], c["length"]), float("-inf")), diagonal=1))
+
+        def forward(self, ids):
+            x = self.token_embedding(ids) + self.position_embedding.weight[: ids.shape[1]]
+            h = self.norm(self.blocks(x, mask=self.causal))
+            return h @ self.token_embedding.weight.t()
+
+    if config_name == "gpt":
+        model = GPT()
+        ids = torch.randint(0, c["vocab"], (c["batch"], c["length"]))
+        targets = torch.randint(0, c["vocab"], (c["batch"], c["length"]))
+        optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3)
+
+        def step():
+            if mode == "train":
+                optimizer.zero_grad()
+                loss = nn.functional.cross_entropy(model(ids).reshape(-1, c["vocab"]),
+                                                   targets.reshape(-1))
+                loss.backward()
+                optimizer.step()
+            else:
+                with torch.no_grad():
+                    model(ids)
+        return measure(step, mode, model, c, seconds)
+
     model = Model()
     source = torch.randint(0, c["vocab"], (c["batch"], c["length"]))
     target_in = torch.randint(0, c["vocab"], (c["batch"], c["length"]))
@@ -95,6 +139,12 @@ def torch_case(config_name, mode, threads, seconds):
             with torch.no_grad():
                 model(source, target_in)
 
+    return measure(step, mode, model, c, seconds)
+
+
+def measure(step, mode, model, c, seconds):
+    """Times `step` for at least `seconds` after two warm-up steps; prints the figures as JSON."""
+    import torch
     if mode == "infer":
         model.eval()
     for _ in range(2):  # warm up
@@ -198,7 +248,8 @@ def parse_arguments():
                         help="the least time of each run (default 5, or BENCH_SECONDS)")
     parser.add_argument("--repeats", type=int, default=int(os.environ.get("BENCH_REPEATS", 3)),
                         help="runs per side and case, taken in turn (default 3, or BENCH_REPEATS)")
-    parser.add_argument("--configs", default="small,base", help="comma-separated (small,base)")
+    parser.add_argument("--configs", default="small,base,gpt",
+                        help="comma-separated (small,base,gpt)")
     parser.add_argument("--modes", default="train,infer", help="comma-separated (train,infer)")
     parser.add_argument("--threads", help="comma-separated thread counts (default 1 and all)")
     args = parser.parse_args()
@@ -206,7 +257,7 @@ def parse_arguments():
     args.repeats = max(1, args.repeats)
     for name in args.configs.split(","):
         if name not in CONFIGS:
-            parser.error(f"--configs: unknown configuration '{name}' (small, base)")
+            parser.error(f"--configs: unknown configuration '{name}' (small, base, gpt)")
     all_threads = os.cpu_count() or 1
     args.thread_counts = ([int(t) for t in args.threads.split(",")] if args.threads
                           else sorted({1, all_threads}))
@@ -225,6 +276,8 @@ def main():
     rows = []
     for config_name in args.configs.split(","):
         for mode in args.modes.split(","):
+            if config_name == "gpt" and mode == "infer":
+                continue  # bench_train times the GPT's training step only
             for threads in args.thread_counts:
                 ours_runs, torch_runs = [], {None: [], "passive": []}
                 for _ in range(args.repeats):  # in turn, so a slow spell hits both sides
