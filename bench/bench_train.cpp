@@ -122,6 +122,16 @@ double seconds_since(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }
 
+// Runs `step` kWarmUpSteps times untimed, then once per benchmark iteration, and returns the
+// seconds the timed steps took.
+template <class Step>
+double time_steps(benchmark::State& state, const Step& step) {
+    for (int i = 0; i < kWarmUpSteps; ++i) step();
+    const auto start = std::chrono::steady_clock::now();
+    for (auto _ : state) benchmark::DoNotOptimize(step());
+    return seconds_since(start);
+}
+
 void train_step(benchmark::State& state, const BenchConfig& c, int threads, float dropout) {
     ag::set_num_threads(threads);
     ag::nn::Transformer model(model_config(c, dropout));
@@ -137,10 +147,8 @@ void train_step(benchmark::State& state, const BenchConfig& c, int threads, floa
         adam.step();
         return loss.item();
     };
-    for (int i = 0; i < kWarmUpSteps; ++i) step();
-    const auto start = std::chrono::steady_clock::now();
-    for (auto _ : state) benchmark::DoNotOptimize(step());
-    report(state, c, /*training=*/true, threads, seconds_since(start));
+    const double seconds = time_steps(state, step);
+    report(state, c, /*training=*/true, threads, seconds);
 }
 
 void inference(benchmark::State& state, const BenchConfig& c, int threads) {
@@ -153,10 +161,8 @@ void inference(benchmark::State& state, const BenchConfig& c, int threads) {
         const ag::Tensor logits = model.forward(source, target_input);
         return logits.data()[0];
     };
-    for (int i = 0; i < kWarmUpSteps; ++i) step();
-    const auto start = std::chrono::steady_clock::now();
-    for (auto _ : state) benchmark::DoNotOptimize(step());
-    report(state, c, /*training=*/false, threads, seconds_since(start));
+    const double seconds = time_steps(state, step);
+    report(state, c, /*training=*/false, threads, seconds);
 }
 
 // train/gpt: one training step of demos/gpt's model at its defaults (nn::GPTConfig: bytes,
@@ -188,11 +194,9 @@ void gpt_train_step(benchmark::State& state, int threads) {
         adamw.step();
         return loss.item();
     };
-    for (int i = 0; i < kWarmUpSteps; ++i) step();
-    const auto start = std::chrono::steady_clock::now();
-    for (auto _ : state) benchmark::DoNotOptimize(step());
+    const double seconds = time_steps(state, step);
     report(state, double(kGptBatch * config.context), 3 * gpt_forward_flops(config, kGptBatch),
-           threads, seconds_since(start));
+           threads, seconds);
 }
 
 void register_all() {

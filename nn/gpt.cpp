@@ -25,11 +25,6 @@ TransformerConfig block_config(const GPTConfig& c) {
     return t;
 }
 
-bool ends_with(const std::string& name, const std::string& end) {
-    return name.size() >= end.size() &&
-           name.compare(name.size() - end.size(), end.size(), end) == 0;
-}
-
 // GPT-2's initialisation (see gpt.h): N(0, 0.02^2) for every matrix, the residual projections
 // scaled by 1/sqrt(2N), biases 0; layer norms keep their ones and zeros.
 void initialise(GPT& model, Generator& generator) {
@@ -43,8 +38,8 @@ void initialise(GPT& model, Generator& generator) {
             for (int64_t i = 0; i < n; ++i) values[i] = 0.0f;
             continue;
         }
-        const bool residual = ends_with(name, "self_attention.output.weight") ||
-                              ends_with(name, "feed_forward.contract.weight");
+        const bool residual = name.ends_with("self_attention.output.weight") ||
+                              name.ends_with("feed_forward.contract.weight");
         const float std = 0.02f * (residual ? residual_scale : 1.0f);
         for (int64_t i = 0; i < n; ++i) values[i] = std * generator.normal();
     }
@@ -55,14 +50,9 @@ int64_t cached_positions(const std::vector<KeyValueCache>* caches) {
     return caches->front().keys.shape()[1];
 }
 
-}  // namespace
-
-GPT::GPT(const GPTConfig& c)
-    : token_embedding(std::max<int64_t>(c.vocabulary, 1), std::max<int64_t>(c.d_model, 1)),
-      position_embedding(std::max<int64_t>(c.context, 1), std::max<int64_t>(c.d_model, 1)),
-      dropout(c.dropout),
-      norm(std::max<int64_t>(c.d_model, 1)),
-      config(c) {
+// `c` itself, once its sizes are checked: the constructor calls it in its first initialiser,
+// before any layer is built from the sizes.
+const GPTConfig& checked(const GPTConfig& c) {
     for (const auto& [value, what] : {std::pair{c.vocabulary, "vocabulary"},
                                       {c.context, "context"},
                                       {c.d_model, "d_model"},
@@ -74,6 +64,17 @@ GPT::GPT(const GPTConfig& c)
                              std::to_string(value));
         }
     }
+    return c;
+}
+
+}  // namespace
+
+GPT::GPT(const GPTConfig& c)
+    : token_embedding(checked(c).vocabulary, c.d_model),
+      position_embedding(c.context, c.d_model),
+      dropout(c.dropout),
+      norm(c.d_model),
+      config(c) {
     Generator generator(c.seed);
     register_module("token_embedding", token_embedding);
     register_module("position_embedding", position_embedding);

@@ -30,7 +30,7 @@ struct TempDir {
     fs::path root;
     TempDir() {
         root = fs::temp_directory_path() /
-               ("attograd_checkpoint_test_" + std::to_string(std::random_device{}()));
+               ("attograd_test_" + std::to_string(std::random_device{}()));
         fs::create_directories(root);
     }
     ~TempDir() {

@@ -1,31 +1,18 @@
 // tests/test_demo_corpus.cpp — the corpus reader of demos/common/corpus.h: which files, in
 // which order, how documents are cut, and the fixed split.
 #include <filesystem>
-#include <fstream>
 #include <random>
 #include <string>
 
 #include "catch.h"
 #include "core/error.h"
 #include "demos/common/corpus.h"
+#include "file_helpers.h"
 #include "io/file.h"
 
 using namespace demo;
 
 namespace {
-
-struct Folder {
-    std::filesystem::path path;
-    Folder() {
-        path = std::filesystem::temp_directory_path() /
-               ("attograd_corpus_" + std::to_string(std::random_device{}()));
-        std::filesystem::create_directories(path);
-    }
-    ~Folder() { std::filesystem::remove_all(path); }
-    void write(const std::string& name, const std::string& text) const {
-        std::ofstream(path / name, std::ios::binary) << text;
-    }
-};
 
 // n fortunes "<name> <i>", each of two lines.
 std::string fortunes(const std::string& name, int n) {
@@ -45,19 +32,19 @@ TEST_CASE("documents are fortunes between '%' lines, else paragraphs", "[demo][c
 }
 
 TEST_CASE("a corpus folder is read in name order, with the fixed split", "[demo][corpus]") {
-    const Folder folder;
-    folder.write("b-topic", fortunes("b", 12));
-    folder.write("a-topic", fortunes("a", 8));
-    folder.write("a-topic.dat", "index bytes");
-    folder.write("ethnic", fortunes("x", 5));
-    folder.write("men-women", fortunes("x", 5));
-    folder.write("ascii-art", fortunes("x", 5));
-    std::filesystem::create_symlink(folder.path / "a-topic", folder.path / "a-topic.u8");
-    std::filesystem::create_symlink(folder.path / "b-topic", folder.path / "c-link");
-    const Corpus corpus = read_corpus(folder.path.string());
+    const test::TempDir folder;
+    test::write_bytes(folder.file("b-topic"), fortunes("b", 12));
+    test::write_bytes(folder.file("a-topic"), fortunes("a", 8));
+    test::write_bytes(folder.file("a-topic.dat"), "index bytes");
+    test::write_bytes(folder.file("ethnic"), fortunes("x", 5));
+    test::write_bytes(folder.file("men-women"), fortunes("x", 5));
+    test::write_bytes(folder.file("ascii-art"), fortunes("x", 5));
+    std::filesystem::create_symlink(folder.root / "a-topic", folder.root / "a-topic.u8");
+    std::filesystem::create_symlink(folder.root / "b-topic", folder.root / "c-link");
+    const Corpus corpus = read_corpus(folder.root.string());
     REQUIRE(corpus.files.size() == 2);
-    CHECK(corpus.files[0] == (folder.path / "a-topic").string());
-    CHECK(corpus.files[1] == (folder.path / "b-topic").string());
+    CHECK(corpus.files[0] == (folder.root / "a-topic").string());
+    CHECK(corpus.files[1] == (folder.root / "b-topic").string());
     // 20 fortunes: a 1..8, then b 1..12. The 10th and 20th are held out: b 2 and b 12.
     REQUIRE(corpus.train.size() == 18);
     REQUIRE(corpus.held_out.size() == 2);
@@ -70,12 +57,12 @@ TEST_CASE("a corpus folder is read in name order, with the fixed split", "[demo]
 }
 
 TEST_CASE("a corpus that cannot be read or split says why", "[demo][corpus]") {
-    const Folder folder;
-    CHECK_THROWS_AS(read_corpus((folder.path / "missing").string()), ag::io::FileError);
-    CHECK_THROWS_WITH(read_corpus((folder.path / "missing").string()), Contains("does not exist"));
-    folder.write("short", fortunes("s", 9));
-    CHECK_THROWS_WITH(read_corpus((folder.path / "short").string()),
+    const test::TempDir folder;
+    CHECK_THROWS_AS(read_corpus((folder.root / "missing").string()), ag::io::FileError);
+    CHECK_THROWS_WITH(read_corpus((folder.root / "missing").string()), Contains("does not exist"));
+    test::write_bytes(folder.file("short"), fortunes("s", 9));
+    CHECK_THROWS_WITH(read_corpus((folder.root / "short").string()),
                       Contains("9 documents; at least 10 are needed"));
-    folder.write("one-file", fortunes("f", 10));
-    CHECK(read_corpus((folder.path / "one-file").string()).held_out.size() == 1);
+    test::write_bytes(folder.file("one-file"), fortunes("f", 10));
+    CHECK(read_corpus((folder.root / "one-file").string()).held_out.size() == 1);
 }

@@ -1,7 +1,6 @@
 // tests/test_text_tokenizer.cpp — the tokenizers of text/tokenizer.h: lossless on any bytes,
 // merges worked out by hand, the same merges on any thread count, and files that are checked.
 #include <cstdio>
-#include <filesystem>
 #include <random>
 #include <string>
 #include <vector>
@@ -9,6 +8,7 @@
 #include "catch.h"
 #include "core/error.h"
 #include "core/parallel.h"
+#include "file_helpers.h"
 #include "io/file.h"
 #include "text/tokenizer.h"
 
@@ -36,17 +36,6 @@ std::string pseudo_text(size_t words, uint32_t seed) {
     }
     return text;
 }
-
-struct TempFolder {
-    std::filesystem::path path;
-    TempFolder() {
-        path = std::filesystem::temp_directory_path() /
-               ("attograd_tokenizer_" + std::to_string(std::random_device{}()));
-        std::filesystem::create_directories(path);
-    }
-    ~TempFolder() { std::filesystem::remove_all(path); }
-    std::string file(const std::string& name) const { return (path / name).string(); }
-};
 
 }  // namespace
 
@@ -143,7 +132,7 @@ TEST_CASE("BPE refuses merges that cannot be, and vocabularies too small", "[tex
 }
 
 TEST_CASE("tokenizers save and load exactly, and a bad file is named with its problem", "[text]") {
-    const TempFolder folder;
+    const test::TempDir folder;
     const BpeTokenizer bpe = BpeTokenizer::train(pseudo_text(5000, 5), 300);
     bpe.save(folder.file("bpe.txt"));
     const auto loaded = load_tokenizer(folder.file("bpe.txt"));

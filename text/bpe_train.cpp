@@ -14,14 +14,14 @@
 
 #include "core/error.h"
 #include "core/parallel.h"
+#include "text/bpe_merge.h"
 #include "text/tokenizer.h"
 
 namespace ag::text {
 namespace {
 
-uint64_t pair_key(int64_t left, int64_t right) {
-    return (static_cast<uint64_t>(left) << 32) | static_cast<uint64_t>(right);
-}
+using detail::apply_merge;
+using detail::pair_key;
 
 // A distinct chunk: its tokens so far, and how often it occurs in the text.
 struct Word {
@@ -77,20 +77,6 @@ struct Candidate {
         return std::pair(left, right) > std::pair(other.left, other.right);
     }
 };
-
-// Replaces every occurrence of (m.left, m.right) in `ids`, left to right, by `id`.
-void apply_merge(std::vector<int64_t>& ids, const Merge& m, int64_t id) {
-    size_t out = 0;
-    for (size_t i = 0; i < ids.size(); ++i) {
-        if (i + 1 < ids.size() && ids[i] == m.left && ids[i + 1] == m.right) {
-            ids[out++] = id;
-            ++i;
-        } else {
-            ids[out++] = ids[i];
-        }
-    }
-    ids.resize(out);
-}
 
 }  // namespace
 

@@ -6,15 +6,12 @@
 
 #include "core/error.h"
 #include "io/file.h"
+#include "text/bpe_merge.h"
 
 namespace ag::text {
 namespace {
 
 constexpr std::string_view kHeader = "attograd-tokenizer ";
-
-uint64_t pair_key(int64_t left, int64_t right) {
-    return (static_cast<uint64_t>(left) << 32) | static_cast<uint64_t>(right);
-}
 
 void check_id(int64_t id, int64_t vocabulary_size, const char* function) {
     if (id < 0 || id >= vocabulary_size) {
@@ -85,7 +82,7 @@ BpeTokenizer::BpeTokenizer(std::vector<Merge> merges)
             if (id == kEndOfText || id == kPadding) bad("names a special token");
             if (id < 0 || id >= size) bad("names an id that does not exist before it");
         }
-        if (!rank_.emplace(pair_key(m.left, m.right), static_cast<int64_t>(i)).second) {
+        if (!rank_.emplace(detail::pair_key(m.left, m.right), static_cast<int64_t>(i)).second) {
             bad("repeats an earlier merge");
         }
         tokens_.push_back(tokens_[static_cast<size_t>(m.left)] +
@@ -101,23 +98,14 @@ std::vector<int64_t> BpeTokenizer::encode_chunk(std::string_view chunk) const {
     while (ids.size() >= 2) {
         int64_t best_rank = -1;
         for (size_t i = 0; i + 1 < ids.size(); ++i) {
-            const auto found = rank_.find(pair_key(ids[i], ids[i + 1]));
+            const auto found = rank_.find(detail::pair_key(ids[i], ids[i + 1]));
             if (found != rank_.end() && (best_rank < 0 || found->second < best_rank)) {
                 best_rank = found->second;
             }
         }
         if (best_rank < 0) break;
-        const Merge& m = merges_[static_cast<size_t>(best_rank)];
-        size_t out = 0;
-        for (size_t i = 0; i < ids.size(); ++i) {
-            if (i + 1 < ids.size() && ids[i] == m.left && ids[i + 1] == m.right) {
-                ids[out++] = kFirstMergedId + best_rank;
-                ++i;
-            } else {
-                ids[out++] = ids[i];
-            }
-        }
-        ids.resize(out);
+        detail::apply_merge(ids, merges_[static_cast<size_t>(best_rank)],
+                            kFirstMergedId + best_rank);
     }
     return ids;
 }

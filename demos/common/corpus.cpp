@@ -15,11 +15,6 @@ bool left_out(const std::string& name) {
     return name == "ethnic" || name == "men-women" || name == "ascii-art";
 }
 
-bool ends_with(const std::string& text, const std::string& end) {
-    return text.size() >= end.size() &&
-           text.compare(text.size() - end.size(), end.size(), end) == 0;
-}
-
 // The lines of `text`, each without its newline.
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> lines;
@@ -77,7 +72,7 @@ Corpus read_corpus(const std::string& path) {
         if (error) throw ag::io::FileError("read_corpus: " + path + ": " + error.message());
         for (const fs::directory_entry& entry : entries) {
             const std::string name = entry.path().filename().string();
-            if (ends_with(name, ".dat") || ends_with(name, ".u8") || left_out(name)) continue;
+            if (name.ends_with(".dat") || name.ends_with(".u8") || left_out(name)) continue;
             if (!fs::is_regular_file(fs::symlink_status(entry.path()))) continue;
             corpus.files.push_back(entry.path().string());
         }
