@@ -90,7 +90,12 @@ void visit(Config& c, Visitor& f) {
         f("source_vocabulary", c.source_vocabulary), f("target_vocabulary", c.target_vocabulary);
         f("embedding_size", c.embedding_size), f("hidden_size", c.hidden_size);
         f("attention_size", c.attention_size), f("pad_id", c.pad_id), f("seed", c.seed);
+    } else if constexpr (std::is_same_v<std::remove_const_t<Config>, GPTConfig>) {
+        f("vocabulary", c.vocabulary), f("context", c.context), f("d_model", c.d_model);
+        f("heads", c.heads), f("layers", c.layers), f("d_ff", c.d_ff), f("dropout", c.dropout);
+        f("seed", c.seed);
     } else {
+        static_assert(std::is_same_v<std::remove_const_t<Config>, TextModelConfig>);
         f("vocabulary", c.vocabulary), f("d_model", c.d_model), f("heads", c.heads);
         f("layers", c.layers), f("d_ff", c.d_ff), f("dropout", c.dropout);
         f("activation", c.activation), f("norm_first", c.norm_first);
@@ -134,6 +139,9 @@ std::map<std::string, std::string> config_metadata(const RnnSeq2SeqConfig& confi
 std::map<std::string, std::string> config_metadata(const TextModelConfig& config) {
     return write(config, "text_model");
 }
+std::map<std::string, std::string> config_metadata(const GPTConfig& config) {
+    return write(config, "gpt");
+}
 
 TransformerConfig transformer_config_from(const std::map<std::string, std::string>& metadata,
                                           const std::string& path) {
@@ -146,6 +154,10 @@ RnnSeq2SeqConfig rnn_seq2seq_config_from(const std::map<std::string, std::string
 TextModelConfig text_model_config_from(const std::map<std::string, std::string>& metadata,
                                        const std::string& path) {
     return read<TextModelConfig>(metadata, path, "text_model");
+}
+GPTConfig gpt_config_from(const std::map<std::string, std::string>& metadata,
+                          const std::string& path) {
+    return read<GPTConfig>(metadata, path, "gpt");
 }
 
 std::map<std::string, std::string> config_entries(

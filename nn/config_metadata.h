@@ -11,6 +11,7 @@
 #include <map>
 #include <string>
 
+#include "nn/gpt.h"
 #include "nn/pretraining.h"
 #include "nn/rnn.h"
 #include "nn/transformer.h"
@@ -22,10 +23,11 @@ inline constexpr const char* kConfigPrefix = "config.";
 
 ///@{
 /// `config` as "config.<field>" metadata, one key per field, plus "config.model" naming the
-/// model ("transformer", "rnn_seq2seq", "text_model").
+/// model ("transformer", "rnn_seq2seq", "text_model", "gpt").
 std::map<std::string, std::string> config_metadata(const TransformerConfig& config);
 std::map<std::string, std::string> config_metadata(const RnnSeq2SeqConfig& config);
 std::map<std::string, std::string> config_metadata(const TextModelConfig& config);
+std::map<std::string, std::string> config_metadata(const GPTConfig& config);
 ///@}
 
 ///@{
@@ -38,6 +40,8 @@ RnnSeq2SeqConfig rnn_seq2seq_config_from(const std::map<std::string, std::string
                                          const std::string& path);
 TextModelConfig text_model_config_from(const std::map<std::string, std::string>& metadata,
                                        const std::string& path);
+GPTConfig gpt_config_from(const std::map<std::string, std::string>& metadata,
+                          const std::string& path);
 ///@}
 
 /// Only the "config.*" entries of `metadata`.

@@ -2,7 +2,6 @@
 // against recomputation, and generate() against greedy decoding worked step by step.
 #include <algorithm>
 #include <cmath>
-#include <filesystem>
 #include <random>
 #include <set>
 #include <string>
@@ -11,8 +10,10 @@
 #include "catch.h"
 #include "core/autograd.h"
 #include "core/error.h"
+#include "file_helpers.h"
 #include "io/safetensors.h"
 #include "nn/checkpoint.h"
+#include "nn/config_metadata.h"
 #include "nn/gpt.h"
 #include "optim/optimizer.h"
 
@@ -62,9 +63,8 @@ TEST_CASE("GPT: the output layer is the token embedding, one parameter", "[nn][g
     CHECK(count == 11 * d + 8 * d + 2 * per_block + 2 * d);
 
     // The checkpoint stores the tied weight once, and loads back into a fresh model exactly.
-    const auto folder = std::filesystem::temp_directory_path() / "attograd_gpt_checkpoint";
-    std::filesystem::create_directories(folder);
-    const std::string path = (folder / "gpt.safetensors").string();
+    const test::TempDir folder;
+    const std::string path = folder.file("gpt.safetensors");
     save_checkpoint(model, path);
     const io::SafetensorsFile file = io::read_safetensors(path);
     CHECK(file.tensors.size() == named.size());
@@ -72,7 +72,6 @@ TEST_CASE("GPT: the output layer is the token embedding, one parameter", "[nn][g
     load_checkpoint(other, path);
     const Tensor a = model.token_embedding.weight, b = other.token_embedding.weight;
     CHECK(std::equal(a.data(), a.data() + a.numel(), b.data()));
-    std::filesystem::remove_all(folder);
 }
 
 TEST_CASE("GPT: the tied weight's gradient sums both of its uses", "[nn][gpt]") {
@@ -179,4 +178,24 @@ TEST_CASE("generate: greedy step by step, top-k 1, seeds, and the sliding window
     CHECK_THROWS_AS(generate(model, prompt, -1), ValueError);
     CHECK_THROWS_AS(generate(model, {11}, 3), IndexError);
     CHECK(model.is_training());
+}
+
+TEST_CASE("GPT: its configuration reads back from checkpoint metadata, strictly", "[nn][gpt]") {
+    GPTConfig config = tiny(~uint64_t{0});
+    config.dropout = 0.25f;
+    std::map<std::string, std::string> metadata = config_metadata(config);
+    CHECK(metadata.at("config.model") == "gpt");
+    CHECK(metadata.at("config.context") == "8");
+    const GPTConfig read = gpt_config_from(metadata, "g.safetensors");
+    CHECK(config_metadata(read) == metadata);
+    CHECK(read.seed == config.seed);
+    CHECK(read.dropout == config.dropout);
+
+    // Another model's file, and a missing field, are named.
+    CHECK_THAT(test::checkpoint_error(
+                   [&] { gpt_config_from(config_metadata(TransformerConfig{}), "t.safetensors"); }),
+               Contains("t.safetensors: the file holds a 'transformer' model, expected 'gpt'"));
+    metadata.erase("config.context");
+    CHECK_THAT(test::checkpoint_error([&] { gpt_config_from(metadata, "g.safetensors"); }),
+               Contains("config.context"));
 }
