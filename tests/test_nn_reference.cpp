@@ -36,6 +36,7 @@
 #include "core/random.h"
 #include "nn/attention.h"
 #include "nn/checkpoint.h"
+#include "nn/gpt.h"
 #include "nn/layers.h"
 #include "nn/loss.h"
 #include "nn/transformer.h"
@@ -354,6 +355,21 @@ TEST_CASE("reference: a 2+2-layer Transformer matches PyTorch's nn.Transformer",
     Transformer model(config);
     reference.load_parameters(model);
     const Tensor logits = model.forward(reference.ids("source"), reference.ids("target"));
+    reference.check({{"logits", logits}}, model.named_parameters());
+}
+
+TEST_CASE("reference: a GPT with its output tied to the token embedding matches PyTorch",
+          "[nn][reference][gpt]") {
+    Reference reference("gpt");
+    GPT model(GPTConfig{.vocabulary = reference.config("vocabulary"),
+                        .context = reference.config("context"),
+                        .d_model = reference.config("d_model"),
+                        .heads = reference.config("heads"),
+                        .layers = reference.config("layers"),
+                        .d_ff = reference.config("d_ff")});
+    reference.load_parameters(model);
+    const Tensor logits = model.forward(reference.ids("ids"));
+    // The token embedding's gradient is the sum of its two uses, input and output.
     reference.check({{"logits", logits}}, model.named_parameters());
 }
 

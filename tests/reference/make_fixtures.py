@@ -460,6 +460,38 @@ def case_transformer(norm_first):
     return case
 
 
+def case_gpt():
+    vocabulary, context, layers = 11, 8, 2
+    case = Case("gpt",
+                f"nn::GPT (vocabulary 11, context 8, d_model 8, 2 heads, 2 pre-norm GELU blocks, "
+                f"d_ff 16, output tied to the token embedding) on ids [2, 6]",
+                vocabulary=vocabulary, context=context, d_model=D, heads=H, layers=layers,
+                d_ff=D_FF)
+    token_embedding = prepare(torch.nn.Embedding(vocabulary, D))
+    position_embedding = prepare(torch.nn.Embedding(context, D))
+    blocks = [prepare(torch.nn.TransformerEncoderLayer(D, H, D_FF, dropout=0.0,
+                                                       activation="gelu", batch_first=True,
+                                                       norm_first=True))
+              for _ in range(layers)]
+    norm = prepare(torch.nn.LayerNorm(D))
+    ids = case.input("ids", torch.tensor([[3, 7, 1, 9, 4, 10], [5, 2, 8, 0, 6, 6]]))
+
+    case.parameter("token_embedding.weight", token_embedding.weight)
+    case.parameter("position_embedding.weight", position_embedding.weight)
+    for i, block in enumerate(blocks):
+        case.encoder_layer(f"blocks.{i}.", block)
+    case.weight_and_bias("norm.", norm)
+
+    # As nn::GPT::forward: token + learned position, causal pre-norm blocks, the final norm,
+    # and the output layer is the token embedding itself (its gradient sums both uses).
+    x = token_embedding(ids) + position_embedding(torch.arange(ids.shape[1]))
+    for block in blocks:
+        x = block(x, src_mask=causal_bool(ids.shape[1]))
+    case.output("logits", F.linear(norm(x), token_embedding.weight))
+    case.check_mapping(token_embedding, position_embedding, norm, *blocks)
+    return case
+
+
 def case_cross_entropy(label_smoothing, ignore_index):
     smoothed = label_smoothing > 0
     name = "cross_entropy" + ("_smoothed" if smoothed else "_plain")
@@ -494,6 +526,7 @@ def main():
         lambda: case_decoder_layer(norm_first=True),
         lambda: case_transformer(norm_first=False),
         lambda: case_transformer(norm_first=True),
+        case_gpt,
         lambda: case_cross_entropy(label_smoothing=0.1, ignore_index=0),
         lambda: case_cross_entropy(label_smoothing=0.0, ignore_index=-100),
     ]
