@@ -249,3 +249,21 @@ TEST_CASE("Progress bar: throughput units and clamped steps", "[demo][progress]"
     progress.update(25, 1e7, 51234);  // clamped to 10; a huge loss stays short
     CHECK_THAT(capture.text(), Contains("[====================] 10/10  loss 1e+07  51.2k tok/s"));
 }
+
+TEST_CASE("Progress shows a note after the loss, in both modes", "[demo][progress]") {
+    for (const bool interactive : {false, true}) {
+        Capture capture;
+        double now = 0;
+        Progress progress(2, capture.file.get(), interactive, [&] { return now; });
+        now = 1;
+        progress.update(1, 0.5, 100);
+        progress.set_note("held-out 1.830 nats/byte");
+        now = 2;
+        progress.update(2, 0.25, 100);
+        progress.finish();
+        const std::string text = capture.text();
+        CAPTURE(interactive, text);
+        CHECK(count(text, "loss 0.2500  held-out 1.830 nats/byte  ") == 1);
+        CHECK(count(text, "loss 0.5000  held-out") == 0);  // not before it was set
+    }
+}

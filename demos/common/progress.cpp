@@ -172,6 +172,8 @@ void Progress::finish() {
     std::fflush(out_);
 }
 
+std::string Progress::note() const { return note_.empty() ? "" : "  " + note_; }
+
 std::string Progress::bar_line() const {
     // [=========>          ]: one '=' per 1/20 of the run, '>' at the head until the end.
     const auto filled = static_cast<int>(step_ * kBarWidth / total_);
@@ -182,10 +184,10 @@ std::string Progress::bar_line() const {
 
     const int digits = static_cast<int>(std::to_string(total_).size());
     const double left = remaining(elapsed_, step_, total_);
-    char text[256];
-    std::snprintf(text, sizeof text, " %*lld/%lld  loss %s  %s tok/s  %s elapsed  %s left", digits,
-                  static_cast<long long>(step_), static_cast<long long>(total_),
-                  loss_text(loss_).c_str(), short_rate(tokens_per_second_).c_str(),
+    char text[384];
+    std::snprintf(text, sizeof text, " %*lld/%lld  loss %s%s  %s tok/s  %s elapsed  %s left",
+                  digits, static_cast<long long>(step_), static_cast<long long>(total_),
+                  loss_text(loss_).c_str(), note().c_str(), short_rate(tokens_per_second_).c_str(),
                   format_duration(elapsed_).c_str(), format_duration(left).c_str());
     return bar + text;
 }
@@ -196,11 +198,11 @@ std::string Progress::plain_line() const {
         std::snprintf(rate, sizeof rate, tokens_per_second_ < 1e15 ? "%.0f" : "%.3g",
                       tokens_per_second_);
     }
-    char text[256];
+    char text[384];
     std::snprintf(text, sizeof text,
-                  "step %lld/%lld  loss %s  tokens/s %s  elapsed %s  remaining %s",
+                  "step %lld/%lld  loss %s%s  tokens/s %s  elapsed %s  remaining %s",
                   static_cast<long long>(step_), static_cast<long long>(total_),
-                  loss_text(loss_).c_str(), rate, plain_seconds(elapsed_).c_str(),
+                  loss_text(loss_).c_str(), note().c_str(), rate, plain_seconds(elapsed_).c_str(),
                   plain_seconds(remaining(elapsed_, step_, total_)).c_str());
     return text;
 }

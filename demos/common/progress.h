@@ -29,6 +29,7 @@
 #include <cstdio>
 #include <functional>
 #include <string>
+#include <utility>
 
 namespace demo {
 
@@ -59,6 +60,9 @@ public:
     /// Reports that `step` of the total steps are done (1 after the first step, total_steps
     /// after the last), with the latest loss and throughput.
     void update(int64_t step, double loss, double tokens_per_second);
+    /// Shows `note` after the loss from the next update on, e.g. "held-out 1.83 nats/byte"
+    /// (empty: nothing).
+    void set_note(std::string note) { note_ = std::move(note); }
     /// Prints `line` on its own line; in interactive mode above the bar, which is redrawn.
     void message(const std::string& line);
     /// Ends the display: draws the last update if it was skipped, and ends the bar's line.
@@ -70,7 +74,8 @@ private:
     // The bar (interactive) or the plain line (not), for the latest update, without newline.
     std::string bar_line() const;
     std::string plain_line() const;
-    void draw();  // writes bar_line() over the current line
+    std::string note() const;  // "  " + note_, or "" if there is none
+    void draw();               // writes bar_line() over the current line
     void print_plain();
 
     int64_t total_;
@@ -81,6 +86,7 @@ private:
     // The latest update.
     int64_t step_ = 0;
     double loss_ = 0, tokens_per_second_ = 0, elapsed_ = 0;
+    std::string note_;        // shown after the loss
     bool updated_ = false;    // update() was called
     bool shown_ = false;      // the latest update is on screen (or in the log)
     bool bar_drawn_ = false;  // the cursor is on a bar line (interactive)
