@@ -20,13 +20,13 @@
 
 namespace demo {
 
-namespace {
-
-// A seed for one purpose at one step, so that step t draws the same numbers whether or not the
-// run was interrupted and resumed before it (SplitMix64's finalizer spreads the bits).
+// SplitMix64's finalizer spreads the bits of the three.
 uint64_t seed_for(uint64_t seed, uint64_t step, uint64_t purpose) {
     return ag::mix64(seed * 0x9e3779b97f4a7c15ULL + step * 0xbf58476d1ce4e5b9ULL + purpose);
 }
+
+namespace {
+
 constexpr uint64_t kBatchPurpose = 1, kDropoutPurpose = 2, kHeldOutPurpose = 3;
 
 double seconds_since(std::chrono::steady_clock::time_point start) {

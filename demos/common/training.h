@@ -22,6 +22,11 @@
 
 namespace demo {
 
+/// A seed for one purpose (batches, dropout, held-out examples: any small number per use) at
+/// one step, so that step t draws the same numbers whether or not the run was interrupted and
+/// resumed before it.
+uint64_t seed_for(uint64_t seed, uint64_t step, uint64_t purpose);
+
 /// The knobs of train(); the demos' command-line flags set them.
 struct TrainingOptions {
     int64_t steps = 1500;
