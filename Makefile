@@ -9,10 +9,11 @@ CMAKE_ARGS ?=
 DEPS := scripts/install-deps.sh
 PYTHON ?= /usr/bin/python3
 
-.PHONY: help demo test test-fresh test-asan test-aarch64 bench bench-compare bench-compare-fresh docs fuzz build clean format
+.PHONY: help demo gpt test test-fresh test-asan test-aarch64 bench bench-compare bench-compare-fresh docs fuzz build clean format
 
 help:
 	@echo "make demo       build and train the reverse demo, then draw what it learned"
+	@echo "make gpt        build and train a GPT on the fortunes, then write text from it"
 	@echo "make test       build and run the whole test suite (CTest + Catch2)"
 	@echo "make test-fresh the two commands above on fresh Debian 12 and 13 roots (root; debootstrap)"
 	@echo "make test-asan  the test suite under AddressSanitizer + UBSan (clang)"
@@ -39,6 +40,13 @@ demo:
 	@echo
 	@echo "Open out/reverse/attention_cross.svg in a browser: each heatmap shows, for every output"
 	@echo "token (row), how much one attention head looked at each source token (column)."
+
+gpt:
+	@$(DEPS) gpt
+	cmake --preset release $(CMAKE_ARGS)
+	cmake --build --preset release --parallel $(JOBS) --target gpt
+	./build/release/demos/gpt --out out/gpt
+	./build/release/demos/gpt --generate --out out/gpt --prompt "The computer"
 
 test:
 	@$(DEPS) test

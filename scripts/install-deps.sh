@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what a make target needs and the machine lacks, then gets out of the way.
 #
-#   scripts/install-deps.sh build|test|asan|bench|compare|docs|valgrind|aarch64|fresh
+#   scripts/install-deps.sh build|gpt|test|asan|bench|compare|docs|valgrind|aarch64|fresh
 #
 # Debian/Ubuntu: apt-get (through sudo when not root). macOS: Homebrew. Anything already
 # present is left alone, so a second run installs nothing and prints nothing.
@@ -14,7 +14,8 @@ target="${1:-build}"
 build_needs=(cmake:cmake make:make c++:g++ libcli11-dev)  # CLI11: the demos' flags
 case "$target" in
   build) needs=("${build_needs[@]}") ;;
-  test) needs=("${build_needs[@]}" catch2 xmllint:libxml2-utils) ;;  # xmllint: the SVG tests
+  gpt) needs=("${build_needs[@]}" fortunes) ;;  # the text demos/gpt learns
+  test) needs=("${build_needs[@]}" catch2 xmllint:libxml2-utils fortunes) ;;  # xmllint: the SVG tests
   asan) needs=("${build_needs[@]}" catch2 xmllint:libxml2-utils clang++:clang libclang-rt-dev) ;;  # rt: the sanitizers
   bench) needs=("${build_needs[@]}" libbenchmark-dev libopenblas-dev) ;;
   compare) needs=("${build_needs[@]}" libbenchmark-dev libopenblas-dev python3-torch) ;;  # PyTorch
@@ -23,7 +24,7 @@ case "$target" in
   aarch64) needs=(catch2 aarch64-linux-gnu-g++:g++-aarch64-linux-gnu qemu-aarch64:qemu-user) ;;
   fresh) needs=(debootstrap:debootstrap) ;;
   *) echo "install-deps.sh: unknown target '$target'" \
-          "(build|test|asan|bench|compare|docs|valgrind|aarch64|fresh)" >&2
+          "(build|gpt|test|asan|bench|compare|docs|valgrind|aarch64|fresh)" >&2
      exit 2 ;;
 esac
 
@@ -33,7 +34,9 @@ if [[ "$(uname -s)" == Darwin ]]; then
   command -v brew >/dev/null || { echo "install-deps.sh: install Homebrew first" >&2; exit 1; }
   case "$target" in
     build) formulas=(cmake cli11) ;;
-    test|asan) formulas=(cmake cli11 catch2) ;;
+    gpt) formulas=(cmake cli11 fortune) ;;
+    test) formulas=(cmake cli11 catch2 fortune) ;;
+    asan) formulas=(cmake cli11 catch2) ;;
     bench) formulas=(cmake cli11 google-benchmark openblas) ;;
     compare) formulas=(cmake cli11 google-benchmark openblas pytorch) ;;  # PYTHON=brew's python3
     docs) formulas=(cmake cli11 doxygen graphviz) ;;
