@@ -101,6 +101,7 @@ Tensor GPT::forward(const IndexTensor& ids, std::vector<KeyValueCache>* caches) 
                          std::to_string(start + length - 1) + " exceed the context of " +
                          std::to_string(config.context));
     }
+    //! [gpt_forward]
     std::vector<int64_t> positions(static_cast<size_t>(length));
     std::iota(positions.begin(), positions.end(), start);
     Tensor x = token_embedding.forward(ids) + position_embedding.forward(IndexTensor(positions));
@@ -110,6 +111,7 @@ Tensor GPT::forward(const IndexTensor& ids, std::vector<KeyValueCache>* caches) 
     }
     // The output layer is the embedding, tied: logits = h E^T.
     return linear(norm.forward(x), token_embedding.weight);
+    //! [gpt_forward]
 }
 
 Tensor GPT::loss(const IndexTensor& inputs, const IndexTensor& targets, int64_t ignore_index) {
@@ -133,6 +135,7 @@ std::vector<int64_t> generate(GPT& model, const std::vector<int64_t>& prompt,
     size_t cached = 0;  // tokens whose keys and values the caches hold
     try {
         for (int64_t step = 0; step < max_new_tokens; ++step) {
+            //! [generate_step]
             Tensor logits;
             const int64_t total = static_cast<int64_t>(tokens.size());
             if (options.use_cache && total <= context) {  // only what the caches lack
@@ -149,6 +152,7 @@ std::vector<int64_t> generate(GPT& model, const std::vector<int64_t>& prompt,
             const int64_t id = sample_token({row, size_t(vocabulary)}, options.sampling, generator);
             tokens.push_back(id);
             fresh.push_back(id);
+            //! [generate_step]
             if (id == options.stop_token) break;
         }
     } catch (...) {

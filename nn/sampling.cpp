@@ -44,6 +44,7 @@ std::vector<float> sampling_distribution(std::span<const float> logits,
         p[order[0]] = 1.0f;
         return p;
     }
+    //! [sampling_distribution]
     // softmax(z / T) over the top k, in double: exp(z_i / T - max / T), then normalised.
     const size_t k = options.top_k > 0 ? std::min(n, static_cast<size_t>(options.top_k)) : n;
     const double top = logits[order[0]] / options.temperature;
@@ -61,6 +62,7 @@ std::vector<float> sampling_distribution(std::span<const float> logits,
     double kept_total = 0.0;
     for (size_t r = 0; r < kept; ++r) kept_total += weight[r];
     for (size_t r = 0; r < kept; ++r) p[order[r]] = static_cast<float>(weight[r] / kept_total);
+    //! [sampling_distribution]
     return p;
 }
 

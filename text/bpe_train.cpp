@@ -116,6 +116,7 @@ BpeTokenizer BpeTokenizer::train(std::string_view text, int64_t vocabulary_size)
                 break;
             }
         }
+        //! [bpe_merge_step]
         if (best.count < 2) break;  // a pair seen once teaches nothing
         const Merge merge{best.left, best.right};
         const int64_t id = kFirstMergedId + static_cast<int64_t>(merges.size());
@@ -149,6 +150,7 @@ BpeTokenizer BpeTokenizer::train(std::string_view text, int64_t vocabulary_size)
                            static_cast<int64_t>(key & 0xffffffff)});
             }
         }
+        //! [bpe_merge_step]
     }
     return BpeTokenizer(std::move(merges));
 }
