@@ -22,7 +22,7 @@ TEST_CASE("dialect sentences follow a few rules each, and use every letter alike
     for (int i = 0; i < 3000; ++i) {
         const int64_t dialect = i % 3;
         const demo::Sentence s = world.sample(dialect, generator);
-        CHECK(s.dialect == dialect);
+        CHECK(s.label == dialect);
         REQUIRE(s.ids.size() >= 4);
         REQUIRE(s.ids.size() <= 9);
         for (size_t t = 0; t < s.ids.size(); ++t) {
@@ -52,6 +52,9 @@ TEST_CASE("pad_sentences pads to the longest sentence", "[pretraining][dialects]
     CHECK(batch.ids.values() == std::vector<int64_t>{2, 3, 4, 5, 0, 0});
     CHECK(batch.labels.values() == std::vector<int64_t>{1, 0});
     CHECK_THROWS_AS(demo::pad_sentences({}), ag::ValueError);
+    // Another padding id: a byte-level task pads with text::kPadding, since 0 is a byte.
+    const demo::SentenceBatch bytes = demo::pad_sentences({{{7}, 0}, {{8, 9}, 1}}, 257);
+    CHECK(bytes.ids.values() == std::vector<int64_t>{7, 257, 8, 9});
 }
 
 TEST_CASE("Dialects rejects impossible sizes", "[pretraining][dialects]") {

@@ -50,7 +50,7 @@ Sentence Dialects::sample(int64_t dialect, ag::Generator& generator) const {
     }
     const int64_t length =
         options_.min_length + generator.integer(options_.max_length - options_.min_length + 1);
-    Sentence sentence{.ids = {}, .dialect = dialect};
+    Sentence sentence{.ids = {}, .label = dialect};
     int64_t letter = generator.integer(options_.letters);
     for (int64_t t = 0; t < length; ++t) {
         sentence.ids.push_back(kFirstLetter + letter);
@@ -77,14 +77,14 @@ std::string Dialects::to_text(const std::vector<int64_t>& ids) const {
     return text;
 }
 
-SentenceBatch pad_sentences(const std::vector<Sentence>& sentences) {
+SentenceBatch pad_sentences(const std::vector<Sentence>& sentences, int64_t pad_id) {
     if (sentences.empty()) throw ag::ValueError("pad_sentences: no sentences");
     size_t length = 0;
     for (const Sentence& s : sentences) length = std::max(length, s.ids.size());
-    std::vector<int64_t> ids(sentences.size() * length, Dialects::kPad), labels;
+    std::vector<int64_t> ids(sentences.size() * length, pad_id), labels;
     for (size_t b = 0; b < sentences.size(); ++b) {
         std::copy(sentences[b].ids.begin(), sentences[b].ids.end(), ids.begin() + b * length);
-        labels.push_back(sentences[b].dialect);
+        labels.push_back(sentences[b].label);
     }
     const auto batch = static_cast<int64_t>(sentences.size());
     return {ag::IndexTensor(ids, {batch, static_cast<int64_t>(length)}),

@@ -28,7 +28,7 @@ namespace demo {
 /// One sentence of the world: its letters as token ids, and the dialect that wrote it.
 struct Sentence {
     std::vector<int64_t> ids;  ///< token ids of the letters, no padding
-    int64_t dialect = 0;       ///< the label, in [0, dialects)
+    int64_t label = 0;         ///< the class: the dialect that wrote it, or a fortune's topic
 };
 
 /// The sizes of the world.
@@ -73,13 +73,14 @@ private:
     std::vector<std::vector<std::vector<int64_t>>> next_;
 };
 
-/// A batch of sentences padded with <pad> to the longest.
+/// A batch of sentences padded to the longest.
 struct SentenceBatch {
     ag::IndexTensor ids;     ///< [B, S]
-    ag::IndexTensor labels;  ///< [B]: the dialects
+    ag::IndexTensor labels;  ///< [B]: the labels
 };
 
-/// Pads and stacks `sentences`. Throws ag::ValueError if the list is empty.
-SentenceBatch pad_sentences(const std::vector<Sentence>& sentences);
+/// Pads with `pad_id` and stacks `sentences`. Throws ag::ValueError if the list is empty.
+SentenceBatch pad_sentences(const std::vector<Sentence>& sentences,
+                            int64_t pad_id = Dialects::kPad);
 
 }  // namespace demo
