@@ -17,7 +17,7 @@ case "$target" in
   gpt) needs=("${build_needs[@]}" fortunes) ;;  # the text demos/gpt learns
   test) needs=("${build_needs[@]}" catch2 xmllint:libxml2-utils fortunes) ;;  # xmllint: the SVG tests
   asan) needs=("${build_needs[@]}" catch2 xmllint:libxml2-utils clang++:clang libclang-rt-dev) ;;  # rt: the sanitizers
-  bench) needs=("${build_needs[@]}" libbenchmark-dev libopenblas-dev) ;;
+  bench) needs=("${build_needs[@]}" libbenchmark-dev libopenblas-dev fortunes) ;;  # fortunes: bench_tokenizer
   compare) needs=("${build_needs[@]}" libbenchmark-dev libopenblas-dev python3-torch) ;;  # PyTorch
   docs) needs=("${build_needs[@]}" doxygen:doxygen dot:graphviz libjs-mathjax) ;;
   valgrind) needs=(valgrind:valgrind) ;;
@@ -37,7 +37,7 @@ if [[ "$(uname -s)" == Darwin ]]; then
     gpt) formulas=(cmake cli11 fortune) ;;
     test) formulas=(cmake cli11 catch2 fortune) ;;
     asan) formulas=(cmake cli11 catch2) ;;
-    bench) formulas=(cmake cli11 google-benchmark openblas) ;;
+    bench) formulas=(cmake cli11 google-benchmark openblas fortune) ;;
     compare) formulas=(cmake cli11 google-benchmark openblas pytorch) ;;  # PYTHON=brew's python3
     docs) formulas=(cmake cli11 doxygen graphviz) ;;
     *) echo "install-deps.sh: '$target' is for Debian/Ubuntu only" >&2; exit 1 ;;
