@@ -1,11 +1,11 @@
 // bench/bench_tokenizer.cpp — what training a BPE vocabulary and encoding with it cost, on
-// the text demos/gpt trains on: the training fortunes of the fixed split (demos/common/
-// corpus.h), each followed by a newline, as demos/gpt joins them.
+// the text demos/gpt trains its BPE on: demo::joined_text of the training fortunes of the fixed
+// split (demos/common/corpus.h).
 //
 //   ./build/release/bench/bench_tokenizer                  # the fortunes Debian installs
 //   ATTOGRAD_BENCH_DATA=some.txt ./build/release/bench/bench_tokenizer
 //
-// Names: bpe_train/vocabulary:<V>/threads:<t> and bpe_encode/vocabulary:<V>/threads:1.
+// Names: bpe_train/vocabulary:<V>/threads:<t> and bpe_encode/vocabulary:<V> (1 thread).
 // Counters: bytes_per_second of training text. Without the fortunes (and no
 // ATTOGRAD_BENCH_DATA) every case is skipped, saying so.
 #include <benchmark/benchmark.h>
@@ -27,8 +27,7 @@ const std::string& training_text(std::string& error) {
         read = true;
         const char* path = std::getenv("ATTOGRAD_BENCH_DATA");
         try {
-            const demo::Corpus corpus = demo::read_corpus(path ? path : demo::kFortunesFolder);
-            for (const demo::Document& d : corpus.train) text += d.text + "\n";
+            text = demo::joined_text(demo::read_corpus(path ? path : demo::kFortunesFolder).train);
         } catch (const std::exception& e) {
             failure = e.what();
         }

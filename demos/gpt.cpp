@@ -173,10 +173,8 @@ int generate_from_checkpoint(const Settings& s) {
 std::unique_ptr<ag::text::Tokenizer> make_tokenizer(const Settings& s,
                                                     const std::vector<demo::Document>& train) {
     if (s.tokenizer == "bytes") return std::make_unique<ag::text::ByteTokenizer>();
-    std::string text;
-    for (const demo::Document& d : train) text += d.text + "\n";
     return std::make_unique<ag::text::BpeTokenizer>(
-        ag::text::BpeTokenizer::train(text, s.vocabulary));
+        ag::text::BpeTokenizer::train(demo::joined_text(train), s.vocabulary));
 }
 
 // The first documents holding `bytes` bytes (0: all of them).

@@ -66,3 +66,9 @@ TEST_CASE("a corpus that cannot be read or split says why", "[demo][corpus]") {
     test::write_bytes(folder.file("one-file"), fortunes("f", 10));
     CHECK(read_corpus((folder.root / "one-file").string()).held_out.size() == 1);
 }
+
+TEST_CASE("joined_text ends every document with a newline", "[demo][corpus]") {
+    CHECK(joined_text({{.text = "one\ntwo", .topic = "a"}, {.text = "three", .topic = "b"}}) ==
+          "one\ntwo\nthree\n");
+    CHECK(joined_text({}).empty());
+}

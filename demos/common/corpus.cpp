@@ -35,6 +35,12 @@ size_t Corpus::bytes(bool held_out_part) const {
     return total;
 }
 
+std::string joined_text(const std::vector<Document>& documents) {
+    std::string text;
+    for (const Document& d : documents) text += d.text + "\n";
+    return text;
+}
+
 std::vector<std::string> split_documents(const std::string& text) {
     const std::vector<std::string> lines = lines_of(text);
     const bool fortunes = std::find(lines.begin(), lines.end(), "%") != lines.end();

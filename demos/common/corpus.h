@@ -41,6 +41,9 @@ struct Corpus {
 /// one before the separator.
 std::vector<std::string> split_documents(const std::string& text);
 
+/// The documents' texts joined, each followed by a newline: the text a tokenizer is trained on.
+std::string joined_text(const std::vector<Document>& documents);
+
 /// Reads `path`, a text file or a folder of them, and splits it as the top of this file says.
 /// Throws io::FileError naming the path if it does not exist, cannot be read, or is not a file
 /// or folder; ag::ValueError if it holds no document, or too few (under 10) to hold one out.

@@ -43,6 +43,12 @@ namespace {
 
 constexpr int64_t kFortuneMask = ag::text::kFirstMergedId;  // 258: after the bytes and specials
 
+// The position of the document's topic in `topics`, or -1 if it is not one of them.
+int64_t topic_label(const std::vector<std::string>& topics, const Document& document) {
+    const auto topic = std::find(topics.begin(), topics.end(), document.topic);
+    return topic == topics.end() ? -1 : topic - topics.begin();
+}
+
 // A document's first `max_length` bytes as ids, labelled `label`.
 Sentence fortune_sentence(const Document& document, int64_t label, int64_t max_length) {
     const size_t length = std::min(document.text.size(), static_cast<size_t>(max_length));
@@ -69,16 +75,14 @@ FinetuneTask fortune_task(const Corpus& corpus, const std::vector<std::string>& 
     FinetuneTask task;
     for (const Document& document : corpus.train) {
         unlabeled->push_back(fortune_sentence(document, 0, max_length));
-        const auto topic = std::find(topics.begin(), topics.end(), document.topic);
-        if (topic == topics.end()) continue;
-        const int64_t label = topic - topics.begin();
+        const int64_t label = topic_label(topics, document);
+        if (label < 0) continue;
         (*by_topic)[static_cast<size_t>(label)].push_back(
             fortune_sentence(document, label, max_length));
     }
     for (const Document& document : corpus.held_out) {
-        const auto topic = std::find(topics.begin(), topics.end(), document.topic);
-        if (topic == topics.end()) continue;
-        task.held_out.push_back(fortune_sentence(document, topic - topics.begin(), max_length));
+        const int64_t label = topic_label(topics, document);
+        if (label >= 0) task.held_out.push_back(fortune_sentence(document, label, max_length));
     }
     for (size_t k = 0; k < topics.size(); ++k) {
         const bool held = std::any_of(task.held_out.begin(), task.held_out.end(),
