@@ -12,7 +12,8 @@
 #include <limits>
 #include <vector>
 
-#include "core/kernels/vector_math.h"  // lane_sum, exp_vectorizable
+#include "core/kernels/gemm_microkernel.h"  // cpu_has_avx2_fma
+#include "core/kernels/vector_math.h"       // lane_sum, exp_vectorizable
 #include "core/parallel.h"
 #include "core/shape.h"
 #include "core/tensor.h"
@@ -148,6 +149,39 @@ void parallel_for_each_row(const Shape& shape, const std::array<std::vector<int6
     });
 }
 
+// ---- two builds of the element loop -------------------------------------------------------
+// The library is built for the x86-64 baseline (SSE2: 4 floats per instruction, no FMA). As
+// with the GEMM micro-kernels and fused attention, the loops of map, map2 and broadcast_map are
+// also built for AVX2 + FMA (8 floats) and chosen at run time: for_each_index calls the same
+// loop, compiled into a function with the target attribute, where the CPU has both. The body
+// is always inlined, so that build gets its own instructions. The two builds differ only in
+// rounding (FMA instead of a multiply and an add), and each is deterministic.
+
+/// for i in [begin, end): body(i), in the build for any x86-64 CPU (or any other CPU).
+template <class Body>
+void for_each_index_portable(int64_t begin, int64_t end, const Body& body) {
+    for (int64_t i = begin; i < end; ++i) body(i);
+}
+
+#if defined(__x86_64__)
+/// for i in [begin, end): body(i), built for AVX2 + FMA. Call only if cpu_has_avx2_fma().
+template <class Body>
+__attribute__((target("avx2,fma"))) void for_each_index_avx2(int64_t begin, int64_t end,
+                                                             const Body& body) {
+    for (int64_t i = begin; i < end; ++i) body(i);
+}
+#endif
+
+/// for i in [begin, end): body(i), in the build for this CPU. body must be a lambda marked
+/// __attribute__((always_inline)), so that each build compiles its own copy.
+template <class Body>
+void for_each_index(int64_t begin, int64_t end, const Body& body) {
+#if defined(__x86_64__)
+    if (kernels::cpu_has_avx2_fma()) return for_each_index_avx2(begin, end, body);
+#endif
+    for_each_index_portable(begin, end, body);
+}
+
 /// out[i] = f(x[i]) for every element (split over threads for large tensors).
 template <class F>
 Tensor map(const Tensor& x, F f) {
@@ -157,7 +191,8 @@ Tensor map(const Tensor& x, F f) {
     // The loops capture their pointers by value ([=]): through a reference the compiler must
     // reload them after every store, and does not vectorize the loop.
     parallel_for(0, x.numel(), kMinWorkPerPiece, [=](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; ++i) o[i] = f(in[i]);
+        for_each_index(
+            begin, end, [=](int64_t i) __attribute__((always_inline)) { o[i] = f(in[i]); });
     });
     return out;
 }
@@ -171,7 +206,8 @@ Tensor map2(const Tensor& x, const Tensor& y, F f) {
     const float* b = y.data();
     float* o = out.data();
     parallel_for(0, x.numel(), kMinWorkPerPiece, [=](int64_t begin, int64_t end) {
-        for (int64_t i = begin; i < end; ++i) o[i] = f(a[i], b[i]);
+        for_each_index(
+            begin, end, [=](int64_t i) __attribute__((always_inline)) { o[i] = f(a[i], b[i]); });
     });
     return out;
 }
@@ -191,17 +227,26 @@ Tensor broadcast_map(const Tensor& a, const Tensor& b, std::string_view op, F f)
     const int64_t n = shape.numel();
     if (a.shape() == b.shape()) {  // the common case: no broadcasting at all
         parallel_for(0, n, kMinWorkPerPiece, [=](int64_t begin, int64_t end) {
-            for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], pb[i]);
+            const auto element = [=](int64_t i) __attribute__((always_inline)) {
+                po[i] = f(pa[i], pb[i]);
+            };
+            for_each_index(begin, end, element);
         });
     } else if (b.numel() == 1 && a.shape() == shape) {  // tensor with a scalar
         const float value = pb[0];
         parallel_for(0, n, kMinWorkPerPiece, [=](int64_t begin, int64_t end) {
-            for (int64_t i = begin; i < end; ++i) po[i] = f(pa[i], value);
+            const auto element = [=](int64_t i) __attribute__((always_inline)) {
+                po[i] = f(pa[i], value);
+            };
+            for_each_index(begin, end, element);
         });
     } else if (a.numel() == 1 && b.shape() == shape) {
         const float value = pa[0];
         parallel_for(0, n, kMinWorkPerPiece, [=](int64_t begin, int64_t end) {
-            for (int64_t i = begin; i < end; ++i) po[i] = f(value, pb[i]);
+            const auto element = [=](int64_t i) __attribute__((always_inline)) {
+                po[i] = f(value, pb[i]);
+            };
+            for_each_index(begin, end, element);
         });
     } else {
         const std::array<std::vector<int64_t>, 2> strides{broadcast_strides(a.shape(), shape),
