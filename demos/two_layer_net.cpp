@@ -49,6 +49,7 @@ int main(int argc, char** argv) {
 
     std::printf("fitting y = sin(x) with a %lld-unit tanh layer, plain gradient descent\n",
                 static_cast<long long>(kHidden));
+    //! [two_layer_net_training]
     for (int64_t step = 0; step <= kSteps; ++step) {
         const Tensor hidden = tanh(matmul(x, w1) + b1);
         const Tensor prediction = matmul(hidden, w2) + b2;
@@ -64,5 +65,6 @@ int main(int argc, char** argv) {
             std::printf("step %5lld  loss %.6f\n", static_cast<long long>(step), loss.item());
         }
     }
+    //! [two_layer_net_training]
     return 0;
 }
