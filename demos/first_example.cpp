@@ -92,7 +92,7 @@ int main(int argc, char** argv) {
     // 2. Training: the same five lines as every training loop.
     //! [first_example_training]
     ag::Generator data(7);
-    for (int step = 1; step <= 600; ++step) {
+    for (int step = 1; step <= 800; ++step) {
         const Batch batch = copy_batch(data, 32);
         adam.zero_grad();
         const ag::Tensor logits = model.forward(batch.source, batch.target_input);  // [B, 9, V]
