@@ -36,6 +36,7 @@ Tensor cross_entropy(const Tensor& logits, const IndexTensor& targets, int64_t i
         ++counted;
     }
 
+    //! [cross_entropy_forward]
     // Forward: per row, log p = z - max - log sum e^(z - max); the loss mixes -log p_y and the
     // mean of -log p over all classes. Saves p for the backward.
     auto probabilities = std::make_shared<Tensor>(logits.shape());
@@ -56,8 +57,10 @@ Tensor cross_entropy(const Tensor& logits, const IndexTensor& targets, int64_t i
         const double log_p_y = static_cast<double>(z[y] - max - log_sum);
         total += -(1.0 - label_smoothing) * log_p_y - smooth * sum_log_p;
     }
+    //! [cross_entropy_forward]
     Tensor loss = scalar(counted > 0 ? static_cast<float>(total / counted) : 0.0f);
 
+    //! [cross_entropy_backward]
     return record("cross_entropy", loss, {logits},
                   [probabilities, targets, ignore_index, label_smoothing, smooth, classes, rows,
                    counted](const Tensor& g) {
@@ -75,6 +78,7 @@ Tensor cross_entropy(const Tensor& logits, const IndexTensor& targets, int64_t i
                       }
                       return std::vector<Tensor>{dz};
                   });
+    //! [cross_entropy_backward]
 }
 
 }  // namespace ag::nn

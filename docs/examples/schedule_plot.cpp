@@ -1,4 +1,4 @@
-// docs/examples/schedule_plot.cpp — the figure of tutorial page 10: the learning rate per step
+// docs/examples/schedule_plot.cpp — the figure of tutorial page 11: the learning rate per step
 // of the two warmup schedules, with the settings the demos use (peak 1e-3, warmup 100 steps,
 // 1500 steps).
 //
