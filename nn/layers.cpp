@@ -69,10 +69,12 @@ FeedForward::FeedForward(int64_t d_model, int64_t d_ff, Activation activation, f
     register_module("dropout", dropout);
 }
 
+//! [feed_forward]
 Tensor FeedForward::forward(const Tensor& x) const {
     const Tensor hidden = expand.forward(x);
     const Tensor activated = activation == Activation::Relu ? relu(hidden) : gelu(hidden);
     return contract.forward(dropout.forward(activated));
 }
+//! [feed_forward]
 
 }  // namespace ag::nn

@@ -32,6 +32,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
     const float* b = bias.defined() ? bias.data() : nullptr;
     parallel_for(0, rows, grain_for(d), [&](int64_t first_row, int64_t end_row) {
         for (int64_t r = first_row; r < end_row; ++r) {
+            //! [layer_norm_forward_row]
             const float* xr = x.data() + r * d;
             float* hr = xhat.data() + r * d;
             float* yr = y.data() + r * d;
@@ -47,6 +48,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
             if (b) {
                 for (int64_t j = 0; j < d; ++j) yr[j] += b[j];
             }
+            //! [layer_norm_forward_row]
         }
     });
     return record(
@@ -63,6 +65,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
             // a weight) and dbias = sum over rows of g (the d sums from bias_offset).
             const int64_t width = (weight.defined() ? d : 0) + (has_bias ? d : 0);
             const int64_t bias_offset = weight.defined() ? d : 0;
+            //! [layer_norm_backward_row]
             const auto backward_row = [=](int64_t r, float* sums) {
                 const float* gr = grad + r * d;
                 const float* hr = normalized + r * d;
@@ -85,6 +88,7 @@ Tensor layer_norm(const Tensor& x, const Tensor& weight, const Tensor& bias, flo
                     for (int64_t j = 0; j < d; ++j) sums[bias_offset + j] += gr[j];
                 }
             };
+            //! [layer_norm_backward_row]
             // A row reads g and xhat and writes dx: about 3d floats.
             const std::vector<float> sums =
                 detail::sum_rows_in_blocks(rows, width, 3 * d, backward_row);
