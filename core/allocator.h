@@ -1,14 +1,18 @@
-// core/allocator.h — where tensor buffers come from, and why they are recycled.
-//
-// A training step allocates the same buffers, of the same sizes, every step: activations,
-// gradients, temporaries. Freed large blocks go back to the operating system, and the next
-// step gets them back as fresh pages that the kernel must fault in and zero, which costs as
-// much as a whole elementwise op. So freed buffers are kept in a cache keyed by their exact
-// size, and the next request of that size reuses one. The cache holds at most
-// cache_limit_bytes() (default 1 GiB, or the ATTOGRAD_CACHE_MB environment variable in MiB);
-// beyond that, freed buffers go back to the system. Small buffers (up to 1 KiB, rounded up to
-// 64 bytes) are first kept per thread, up to 64 KiB of each size, so that the scalars and short
-// rows of autograd-heavy code never wait for the shared cache's lock.
+/** \file
+core/allocator.h — where tensor buffers come from, and why they are recycled.
+
+\verbatim
+A training step allocates the same buffers, of the same sizes, every step: activations,
+gradients, temporaries. Freed large blocks go back to the operating system, and the next
+step gets them back as fresh pages that the kernel must fault in and zero, which costs as
+much as a whole elementwise op. So freed buffers are kept in a cache keyed by their exact
+size, and the next request of that size reuses one. The cache holds at most
+cache_limit_bytes() (default 1 GiB, or the ATTOGRAD_CACHE_MB environment variable in MiB);
+beyond that, freed buffers go back to the system. Small buffers (up to 1 KiB, rounded up to
+64 bytes) are first kept per thread, up to 64 KiB of each size, so that the scalars and short
+rows of autograd-heavy code never wait for the shared cache's lock.
+\endverbatim
+*/
 #pragma once
 
 #include <cstddef>

@@ -1,25 +1,29 @@
-// core/autograd.h — the reverse-mode autograd engine.
-//
-// Every op that takes a tensor requiring grad records a Node: the op's name, where each input's
-// gradient goes, and a backward function that maps d(loss)/d(output) to d(loss)/d(input) for
-// each input — the chain rule for that one op. Together the nodes form a directed acyclic graph
-// ending in the loss. loss.backward() orders that graph topologically once (inputs before the
-// ops that use them), then walks it from the loss back to the leaves, summing each node's
-// incoming gradients before calling its backward function, and adds the results into the
-// .grad() of the leaves (the parameters).
-//
-// Four rules keep the graph cheap and safe:
-//   1. A node does not hold its input tensors, only where their gradients go (an Edge: the node
-//      that made the input, or the leaf itself). What the backward function needs, it captures;
-//      every other intermediate is freed as soon as the forward pass drops it, as in PyTorch.
-//      (Holding the inputs kept, for example, every feed-forward hidden layer alive until
-//      backward.)
-//   2. Backward functions never capture the op's output tensor itself (the output owns the
-//      node: a shared_ptr cycle, never freed); an output they need is captured detached (a new
-//      handle on the same buffer). Inputs they capture as they are, without a copy.
-//   3. Graph walks (topological sort, destruction) use explicit stacks, not recursion, so a
-//      100,000-op chain does not overflow the call stack.
-//   4. Backward functions run in no-grad mode: computing a gradient records nothing.
+/** \file
+core/autograd.h — the reverse-mode autograd engine.
+
+\verbatim
+Every op that takes a tensor requiring grad records a Node: the op's name, where each input's
+gradient goes, and a backward function that maps d(loss)/d(output) to d(loss)/d(input) for
+each input — the chain rule for that one op. Together the nodes form a directed acyclic graph
+ending in the loss. loss.backward() orders that graph topologically once (inputs before the
+ops that use them), then walks it from the loss back to the leaves, summing each node's
+incoming gradients before calling its backward function, and adds the results into the
+.grad() of the leaves (the parameters).
+
+Four rules keep the graph cheap and safe:
+  1. A node does not hold its input tensors, only where their gradients go (an Edge: the node
+     that made the input, or the leaf itself). What the backward function needs, it captures;
+     every other intermediate is freed as soon as the forward pass drops it, as in PyTorch.
+     (Holding the inputs kept, for example, every feed-forward hidden layer alive until
+     backward.)
+  2. Backward functions never capture the op's output tensor itself (the output owns the
+     node: a shared_ptr cycle, never freed); an output they need is captured detached (a new
+     handle on the same buffer). Inputs they capture as they are, without a copy.
+  3. Graph walks (topological sort, destruction) use explicit stacks, not recursion, so a
+     100,000-op chain does not overflow the call stack.
+  4. Backward functions run in no-grad mode: computing a gradient records nothing.
+\endverbatim
+*/
 #pragma once
 
 #include <functional>

@@ -1,8 +1,12 @@
-// core/error.h — the exceptions attograd throws.
-//
-// Every error names the function that rejected its input and the offending shapes or values,
-// e.g. "matmul: [2,3] x [4,5]: inner dimensions 3 and 4 differ". Catch ag::Error to catch them
-// all; the subclasses let a caller (or a test) tell the kinds apart.
+/** \file
+core/error.h — the exceptions attograd throws.
+
+\verbatim
+Every error names the function that rejected its input and the offending shapes or values,
+e.g. "matmul: [2,3] x [4,5]: inner dimensions 3 and 4 differ". Catch ag::Error to catch them
+all; the subclasses let a caller (or a test) tell the kinds apart.
+\endverbatim
+*/
 #pragma once
 
 #include <stdexcept>

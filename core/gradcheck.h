@@ -1,10 +1,14 @@
-// core/gradcheck.h — checking backward against finite differences.
-//
-// For a function f of tensors, backward computes d L / d x for L = sum(f(x) * r), with r a
-// fixed random tensor (so every output element counts, with its own weight). The same
-// derivative can be estimated without any calculus, by nudging each input element by +-eps:
-//   dL/dx_i  ~  (L(x + eps e_i) - L(x - eps e_i)) / (2 eps)       (central difference)
-// Where the two disagree, the op's backward is wrong. Every op's test runs this.
+/** \file
+core/gradcheck.h — checking backward against finite differences.
+
+\verbatim
+For a function f of tensors, backward computes d L / d x for L = sum(f(x) * r), with r a
+fixed random tensor (so every output element counts, with its own weight). The same
+derivative can be estimated without any calculus, by nudging each input element by +-eps:
+  dL/dx_i  ~  (L(x + eps e_i) - L(x - eps e_i)) / (2 eps)       (central difference)
+Where the two disagree, the op's backward is wrong. Every op's test runs this.
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,12 @@
-// core/graphviz.h — drawing the autograd graph.
-//
-// to_dot(loss) writes the graph that loss.backward() will walk in Graphviz's DOT language:
-// one box per recorded op, one ellipse per leaf tensor, edges labelled with the shapes that
-// flow along them. Render it with `dot -Tsvg graph.dot -o graph.svg`.
+/** \file
+core/graphviz.h — drawing the autograd graph.
+
+\verbatim
+to_dot(loss) writes the graph that loss.backward() will walk in Graphviz's DOT language:
+one box per recorded op, one ellipse per leaf tensor, edges labelled with the shapes that
+flow along them. Render it with `dot -Tsvg graph.dot -o graph.svg`.
+\endverbatim
+*/
 #pragma once
 
 #include <string>

@@ -1,9 +1,13 @@
-// core/index_tensor.h — an n-dimensional array of integer indices (token ids, class targets).
-//
-// Tensor holds float32 only, which is all gradients need. Token ids and targets are whole
-// numbers that index into something (an embedding table, a vocabulary of logits) and never get
-// a gradient, so they live in this plain, separate type: a float can never be mistaken for an
-// index.
+/** \file
+core/index_tensor.h — an n-dimensional array of integer indices (token ids, class targets).
+
+\verbatim
+Tensor holds float32 only, which is all gradients need. Token ids and targets are whole
+numbers that index into something (an embedding table, a vocabulary of logits) and never get
+a gradient, so they live in this plain, separate type: a float can never be mistaken for an
+index.
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

@@ -1,19 +1,24 @@
-// core/parallel.h — the one way attograd uses more than one CPU core.
-//
-// A small pool of worker threads, started once and kept, runs the pieces of a loop:
-//
-//     ag::parallel_for(0, rows, /*grain=*/64, [&](int64_t begin, int64_t end) {
-//         for (int64_t i = begin; i < end; ++i) process_row(i);
-//     });
-//
-// The range is cut into at most get_num_threads() contiguous pieces, and at most one piece per
-// `grain` indices (rounded up); the calling thread runs the first piece and the workers the
-// others. A loop too small
-// to be worth waking a thread for, or one started from inside another parallel_for, simply runs
-// on the calling thread. That is all: no task graph, no work stealing, no OpenMP.
-//
-// Idle workers poll for new work for a fraction of a millisecond before they sleep, so a loop of
-// parallel_for calls does not pay the operating system's wake-up latency on every call.
+/** \file
+core/parallel.h — the one way attograd uses more than one CPU core.
+
+\verbatim
+A small pool of worker threads, started once and kept, runs the pieces of a loop:
+
+    const int64_t grain = 64;  // indices per piece, at least
+    ag::parallel_for(0, rows, grain, [&](int64_t begin, int64_t end) {
+        for (int64_t i = begin; i < end; ++i) process_row(i);
+    });
+
+The range is cut into at most get_num_threads() contiguous pieces, and at most one piece per
+`grain` indices (rounded up); the calling thread runs the first piece and the workers the
+others. A loop too small
+to be worth waking a thread for, or one started from inside another parallel_for, simply runs
+on the calling thread. That is all: no task graph, no work stealing, no OpenMP.
+
+Idle workers poll for new work for a fraction of a millisecond before they sleep, so a loop of
+parallel_for calls does not pay the operating system's wake-up latency on every call.
+\endverbatim
+*/
 #pragma once
 
 #include <algorithm>

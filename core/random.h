@@ -1,9 +1,13 @@
-// core/random.h — a small, seeded random number generator.
-//
-// std::mt19937 is portable but std::normal_distribution is not: libstdc++ and libc++ give
-// different numbers for the same seed. Training runs must be reproducible across compilers, so
-// attograd draws its own numbers: xoshiro256** for bits (Blackman & Vigna), a 24-bit mantissa
-// for uniform floats, and the Box-Muller transform for normal ones.
+/** \file
+core/random.h — a small, seeded random number generator.
+
+\verbatim
+std::mt19937 is portable but std::normal_distribution is not: libstdc++ and libc++ give
+different numbers for the same seed. Training runs must be reproducible across compilers, so
+attograd draws its own numbers: xoshiro256** for bits (Blackman & Vigna), a 24-bit mantissa
+for uniform floats, and the Box-Muller transform for normal ones.
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

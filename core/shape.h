@@ -1,12 +1,16 @@
-// core/shape.h — the dimensions of a tensor, and the broadcasting rule.
-//
-// A Shape is a list of sizes, outermost first: a batch of 8 sequences of 10 tokens embedded in
-// 16 dimensions has shape [8,10,16]. A shape with no dimensions ([]) is a scalar, with one
-// element.
-//
-// Broadcasting (the NumPy / PyTorch rule): to combine shapes a and b, align them at the right;
-// in each position the sizes must be equal or one of them 1, and the result takes the larger.
-// Missing leading dimensions count as 1. [8,10,16] + [16] -> [8,10,16]; [3,1] + [1,4] -> [3,4].
+/** \file
+core/shape.h — the dimensions of a tensor, and the broadcasting rule.
+
+\verbatim
+A Shape is a list of sizes, outermost first: a batch of 8 sequences of 10 tokens embedded in
+16 dimensions has shape [8,10,16]. A shape with no dimensions ([]) is a scalar, with one
+element.
+
+Broadcasting (the NumPy / PyTorch rule): to combine shapes a and b, align them at the right;
+in each position the sizes must be equal or one of them 1, and the result takes the larger.
+Missing leading dimensions count as 1. [8,10,16] + [16] -> [8,10,16]; [3,1] + [1,4] -> [3,4].
+\endverbatim
+*/
 #pragma once
 
 #include <array>
@@ -71,7 +75,7 @@ private:
     int64_t rank_ = 0;
 };
 
-/// The broadcast of two shapes (see the rule at the top of this file).
+/// The broadcast of two shapes (see the rule in the description of core/shape.h).
 /// Throws ShapeError naming `op` and both shapes when they cannot be broadcast,
 /// e.g. "add: [2,3] and [4]: cannot broadcast (dimension 3 vs 4)".
 Shape broadcast_shapes(const Shape& a, const Shape& b, std::string_view op);

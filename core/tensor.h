@@ -1,13 +1,17 @@
-// core/tensor.h — the Tensor: an n-dimensional array of float32 that can learn its gradient.
-//
-// A Tensor is a cheap handle (one shared pointer) to a TensorImpl, which holds:
-//   - the shape and a shared, contiguous, row-major buffer of floats (reshape shares it);
-//   - whether the tensor requires a gradient, and its .grad() once backward has run;
-//   - for a tensor an op produced, the graph Node that records how (see core/autograd.h).
-// Copying a Tensor copies the handle, not the data: both handles see the same numbers.
-//
-// Factories (zeros, ones, full, arange, from_vector, rand, randn) are free functions below.
-// Ops are free functions in core/ops/*.h, gathered by core/ops.h.
+/** \file
+core/tensor.h — the Tensor: an n-dimensional array of float32 that can learn its gradient.
+
+\verbatim
+A Tensor is a cheap handle (one shared pointer) to a TensorImpl, which holds:
+  - the shape and a shared, contiguous, row-major buffer of floats (reshape shares it);
+  - whether the tensor requires a gradient, and its .grad() once backward has run;
+  - for a tensor an op produced, the graph Node that records how (see core/autograd.h).
+Copying a Tensor copies the handle, not the data: both handles see the same numbers.
+
+Factories (zeros, ones, full, arange, from_vector, rand, randn) are free functions below.
+Ops are free functions in the headers of core/ops/, gathered by core/ops.h.
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>
@@ -131,7 +135,7 @@ private:
     std::shared_ptr<TensorImpl> impl_;
 };
 
-/// What a Tensor handle points to. See the top of this file.
+/// What a Tensor handle points to. See the description of core/tensor.h.
 struct TensorImpl {
     Shape shape;                       ///< the dimensions
     std::shared_ptr<Storage> storage;  ///< the elements, row-major, shared by reshapes

@@ -1,19 +1,23 @@
-// io/file.h — files written so that nothing else is touched and nothing is lost, and read so
-// that nothing blocks.
-//
-// Three promises, each kept by the operating system rather than by hope:
-//   - A save never writes through a link and never replaces anything but a regular file. The
-//     new contents go to a temporary file of a unique name beside the target, created
-//     exclusively (O_CREAT | O_EXCL | O_NOFOLLOW: never an existing file, never through a
-//     symlink), flushed to disk, and renamed over the target: a crash at any point leaves the
-//     old file or the new one, never half of one, and two writers never share a temporary.
-//   - A read opens regular files only: a named pipe, a device or a folder is refused by name
-//     instead of blocking or being read as data.
-//   - A DirectoryLock gives one process at a time a folder (a run's --out). It is an flock(2)
-//     lock, which the kernel drops when its holder dies, so a run killed by SIGKILL never
-//     blocks its own resume.
-//
-// POSIX (Linux, macOS, WSL). Depends on core alone, for ag::Error.
+/** \file
+io/file.h — files written so that nothing else is touched and nothing is lost, and read so
+that nothing blocks.
+
+\verbatim
+Three promises, each kept by the operating system rather than by hope:
+  - A save never writes through a link and never replaces anything but a regular file. The
+    new contents go to a temporary file of a unique name beside the target, created
+    exclusively (O_CREAT | O_EXCL | O_NOFOLLOW: never an existing file, never through a
+    symlink), flushed to disk, and renamed over the target: a crash at any point leaves the
+    old file or the new one, never half of one, and two writers never share a temporary.
+  - A read opens regular files only: a named pipe, a device or a folder is refused by name
+    instead of blocking or being read as data.
+  - A DirectoryLock gives one process at a time a folder (a run's --out). It is an flock(2)
+    lock, which the kernel drops when its holder dies, so a run killed by SIGKILL never
+    blocks its own resume.
+
+POSIX (Linux, macOS, WSL). Depends on core alone, for ag::Error.
+\endverbatim
+*/
 #pragma once
 
 #include <cstddef>
@@ -42,12 +46,12 @@ struct Bytes {
     size_t size;       ///< how many
 };
 
-/// Replaces `path` with the concatenation of `pieces`, atomically (see the top of this file).
-/// `path` must not exist or be a regular file; its folder must exist.
-/// Throws FileError when `path` is a symbolic link, a named pipe, a device, a socket or a
-/// folder, or on any I/O error (with strerror); the temporary file is then removed and `path`
-/// is left as it was. After the rename, temporaries that earlier saves of `path` left when
-/// their process was killed are removed (never a live writer's). Messages start with `caller`.
+/// Replaces `path` with the concatenation of `pieces`, atomically (see the description of
+/// io/file.h). `path` must not exist or be a regular file; its folder must exist. Throws FileError
+/// when `path` is a symbolic link, a named pipe, a device, a socket or a folder, or on any I/O
+/// error (with strerror); the temporary file is then removed and `path` is left as it was. After
+/// the rename, temporaries that earlier saves of `path` left when their process was killed are
+/// removed (never a live writer's). Messages start with `caller`.
 void write_file_atomically(const std::string& path, const std::vector<Bytes>& pieces,
                            std::string_view caller = "write_file_atomically");
 

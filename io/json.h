@@ -1,14 +1,18 @@
-// io/json.h — a small JSON reader and writer, enough for safetensors headers.
-//
-// A checkpoint's header is a JSON object (see io/safetensors.h), and a file may come from
-// anywhere, so the reader trusts nothing: it reports the byte offset of the first problem,
-// rejects duplicate object keys and invalid UTF-8, and refuses to nest deeper than
-// kMaxDepth (a header of a million '[' must not overflow the stack).
-//
-// What this is not: a general-purpose JSON library. Objects keep their keys in file order in a
-// plain vector (headers hold hundreds of keys, not millions), and numbers keep their literal
-// text, so an integer such as a byte offset of 2^53 + 1 is read back exactly instead of being
-// rounded through a double.
+/** \file
+io/json.h — a small JSON reader and writer, enough for safetensors headers.
+
+\verbatim
+A checkpoint's header is a JSON object (see io/safetensors.h), and a file may come from
+anywhere, so the reader trusts nothing: it reports the byte offset of the first problem,
+rejects duplicate object keys and invalid UTF-8, and refuses to nest deeper than
+kMaxDepth (a header of a million '[' must not overflow the stack).
+
+What this is not: a general-purpose JSON library. Objects keep their keys in file order in a
+plain vector (headers hold hundreds of keys, not millions), and numbers keep their literal
+text, so an integer such as a byte offset of 2^53 + 1 is read back exactly instead of being
+rounded through a double.
+\endverbatim
+*/
 #pragma once
 
 #include <cstddef>

@@ -1,9 +1,13 @@
-// io/metadata.h — numbers out of a safetensors file's metadata, read strictly.
-//
-// Metadata maps strings to strings, and a file is untrusted: "2.5", "1e30", "nan", " 7" or
-// "7abc" where a step count belongs must be refused by name, never rounded, wrapped or passed
-// on as undefined behaviour. Each function reads the whole text or nothing (std::from_chars,
-// no locale, no leading spaces or '+').
+/** \file
+io/metadata.h — numbers out of a safetensors file's metadata, read strictly.
+
+\verbatim
+Metadata maps strings to strings, and a file is untrusted: "2.5", "1e30", "nan", " 7" or
+"7abc" where a step count belongs must be refused by name, never rounded, wrapped or passed
+on as undefined behaviour. Each function reads the whole text or nothing (std::from_chars,
+no locale, no leading spaces or '+').
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

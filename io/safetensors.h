@@ -1,27 +1,31 @@
-// io/safetensors.h — named tensors in a safetensors file, written and read trusting nothing.
-//
-// A safetensors file (https://huggingface.co/docs/safetensors) is what Hugging Face models
-// ship in, so Python's `safetensors` library (or twenty lines of `json`, `struct` and
-// `torch.frombuffer`, see tests/reference/check_safetensors.py) can open attograd's files:
-//
-//     bytes 0..7        N, the length of the header, an unsigned 64-bit little-endian integer
-//     bytes 8..8+N-1    the header: UTF-8 JSON, padded with spaces to a multiple of 8 bytes
-//                       {"__metadata__": {"format": "attograd-checkpoint", ...},
-//                        "encoder.weight": {"dtype": "F32", "shape": [4,3],
-//                                           "data_offsets": [0, 48]}, ...}
-//     bytes 8+N..end    the data section: every tensor's elements, row-major, little-endian,
-//                       packed one after another; data_offsets are [begin, end) within it
-//
-// What attograd adds, all inside the format (other readers ignore it), in the metadata:
-//   "format": "attograd-checkpoint", "format_version": "2", and "checksum": the CRC-32 of the
-//   whole file (header and data) as written with the checksum's own 8 hex digits set to "0",
-//   so a flipped bit anywhere, in a tensor's bytes, a name, a shape or a metadata value, is
-//   caught. (Version 1 covered the data section only.)
-//
-// A save goes through io::write_file_atomically (io/file.h): a crash leaves the old file or
-// the new one, and nothing but the file itself is ever written. A file is untrusted input:
-// every length, offset and shape is checked before it is used (a wrong one is a
-// CheckpointError, never an out-of-bounds read or a huge allocation).
+/** \file
+io/safetensors.h — named tensors in a safetensors file, written and read trusting nothing.
+
+\verbatim
+A safetensors file (https://huggingface.co/docs/safetensors) is what Hugging Face models
+ship in, so Python's `safetensors` library (or twenty lines of `json`, `struct` and
+`torch.frombuffer`, see tests/reference/check_safetensors.py) can open attograd's files:
+
+    bytes 0..7        N, the length of the header, an unsigned 64-bit little-endian integer
+    bytes 8..8+N-1    the header: UTF-8 JSON, padded with spaces to a multiple of 8 bytes
+                      {"__metadata__": {"format": "attograd-checkpoint", ...},
+                       "encoder.weight": {"dtype": "F32", "shape": [4,3],
+                                          "data_offsets": [0, 48]}, ...}
+    bytes 8+N..end    the data section: every tensor's elements, row-major, little-endian,
+                      packed one after another; data_offsets are [begin, end) within it
+
+What attograd adds, all inside the format (other readers ignore it), in the metadata:
+  "format": "attograd-checkpoint", "format_version": "2", and "checksum": the CRC-32 of the
+  whole file (header and data) as written with the checksum's own 8 hex digits set to "0",
+  so a flipped bit anywhere, in a tensor's bytes, a name, a shape or a metadata value, is
+  caught. (Version 1 covered the data section only.)
+
+A save goes through io::write_file_atomically (io/file.h): a crash leaves the old file or
+the new one, and nothing but the file itself is ever written. A file is untrusted input:
+every length, offset and shape is checked before it is used (a wrong one is a
+CheckpointError, never an out-of-bounds read or a huge allocation).
+\endverbatim
+*/
 #pragma once
 
 #include <cstddef>
@@ -76,8 +80,8 @@ struct SafetensorsFile {
 
 /// Writes `tensors` (as F32) and `indices` (as I64) with `metadata` to the safetensors file
 /// `path`, replacing it atomically (io::write_file_atomically). The metadata written also
-/// holds "format", "format_version" and "checksum" (see the top of this file). Names must be
-/// non-empty, valid UTF-8, unique across both lists and not "__metadata__"; tensors must be
+/// holds "format", "format_version" and "checksum" (see the description of io/safetensors.h). Names
+/// must be non-empty, valid UTF-8, unique across both lists and not "__metadata__"; tensors must be
 /// defined and finite.
 /// Throws ValueError on a bad name, an undefined tensor, a NaN or infinity (naming the tensor
 /// and the element), or a metadata key that is one of the three reserved ones; FileError (a

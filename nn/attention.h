@@ -1,23 +1,27 @@
-// nn/attention.h — attention, in the order the story is told.
-//
-// 1. scaled_dot_product_attention: every query scores every key, softmax turns the scores into
-//    weights, and the output is the weighted sum of the values ("Attention Is All You Need",
-//    section 3.2.1):
-//        Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k)) V
-//    Dividing by sqrt(d_k) keeps the scores' variance near 1 whatever the width (a dot product
-//    of d_k unit-variance terms has variance d_k), so softmax does not saturate.
-// 2. SelfAttention: one head, where Q, K and V are three learned projections of the same
-//    sequence X: Q = X W_Q, K = X W_K, V = X W_V.
-// 3. MultiHeadAttention: h heads attend in parallel, each in its own d_model/h-dimensional
-//    sub-space; their outputs are concatenated and mixed by W_O (section 3.2.2):
-//        MultiHead(Q, K, V) = Concat(head_1, ..., head_h) W_O,  head_i = Attention(Q W_Q^i, ...)
-//    With the same query and key/value input it is self-attention; with the decoder's states
-//    as queries and the encoder's output as keys and values it is cross-attention.
-// 4. Masks hide keys: causal_mask hides the future from a decoder, padding_mask hides padding.
-//
-// Mask convention: a mask is a float tensor holding 1 where attention is NOT allowed and 0
-// where it is, broadcast against the scores [..., T_query, T_key]. Masked scores are set to
-// -1e9 before softmax, so they get weight 0 (exactly, in float32).
+/** \file
+nn/attention.h — attention, in the order the story is told.
+
+\verbatim
+1. scaled_dot_product_attention: every query scores every key, softmax turns the scores into
+   weights, and the output is the weighted sum of the values ("Attention Is All You Need",
+   section 3.2.1):
+       Attention(Q, K, V) = softmax(Q K^T / sqrt(d_k)) V
+   Dividing by sqrt(d_k) keeps the scores' variance near 1 whatever the width (a dot product
+   of d_k unit-variance terms has variance d_k), so softmax does not saturate.
+2. SelfAttention: one head, where Q, K and V are three learned projections of the same
+   sequence X: Q = X W_Q, K = X W_K, V = X W_V.
+3. MultiHeadAttention: h heads attend in parallel, each in its own d_model/h-dimensional
+   sub-space; their outputs are concatenated and mixed by W_O (section 3.2.2):
+       MultiHead(Q, K, V) = Concat(head_1, ..., head_h) W_O,  head_i = Attention(Q W_Q^i, ...)
+   With the same query and key/value input it is self-attention; with the decoder's states
+   as queries and the encoder's output as keys and values it is cross-attention.
+4. Masks hide keys: causal_mask hides the future from a decoder, padding_mask hides padding.
+
+Mask convention: a mask is a float tensor holding 1 where attention is NOT allowed and 0
+where it is, broadcast against the scores [..., T_query, T_key]. Masked scores are set to
+-1e9 before softmax, so they get weight 0 (exactly, in float32).
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>
@@ -139,11 +143,11 @@ private:
     std::map<const MultiHeadAttention*, Tensor> weights_;
 };
 
-/// Multi-head attention (see the top of this file), in four steps that forward() takes in
-/// order: project Q, K and V for all heads at once; split them into heads, [B, T, H, Dh]
-/// (a reshape: head h is the h-th Dh-wide band of every row, nothing is copied); attend, every
-/// head in its own sub-space; concatenate the heads (the inverse reshape) and mix them with
-/// W_O. Children: "query", "key", "value", "output", each Linear(d_model -> d_model).
+/// Multi-head attention (see the description of nn/attention.h), in four steps that forward() takes
+/// in order: project Q, K and V for all heads at once; split them into heads, [B, T, H, Dh] (a
+/// reshape: head h is the h-th Dh-wide band of every row, nothing is copied); attend, every head in
+/// its own sub-space; concatenate the heads (the inverse reshape) and mix them with W_O. Children:
+/// "query", "key", "value", "output", each Linear(d_model -> d_model).
 ///
 /// attend() is the one call where the fast path and the plain one differ: by default
 /// ag::fused_multi_head_attention (core/ops/fused_attention.h), the same softmax(Q K^T /

@@ -1,13 +1,17 @@
-// nn/checkpoint.h — a Module's parameters in a safetensors file, matched by name.
-//
-// The file format is io/'s (io/safetensors.h); this file only maps a Module to names:
-// module.named_parameters() are the tensor names ("encoder.layers.0.self_attention.query.
-// weight"). Other state that travels in the same file (a training run's) is named by whoever
-// owns it; a load that must take the model and that state at once, all or nothing, belongs to
-// the code that knows both (demos/common/training_state.h).
-//
-// Loading checks the whole file against the model before it writes a single parameter: on
-// any error the module is untouched.
+/** \file
+nn/checkpoint.h — a Module's parameters in a safetensors file, matched by name.
+
+\verbatim
+The file format is io/'s (io/safetensors.h); this file only maps a Module to names:
+module.named_parameters() are the tensor names ("encoder.layers.0.self_attention.query.
+weight"). Other state that travels in the same file (a training run's) is named by whoever
+owns it; a load that must take the model and that state at once, all or nothing, belongs to
+the code that knows both (demos/common/training_state.h).
+
+Loading checks the whole file against the model before it writes a single parameter: on
+any error the module is untouched.
+\endverbatim
+*/
 #pragma once
 
 #include <map>

@@ -1,11 +1,15 @@
-// nn/config_metadata.h — a model's configuration as checkpoint metadata, and back.
-//
-// A checkpoint carries the configuration of the model it holds, so the model can be rebuilt
-// from the file alone and a resume can refuse a file made by another model. safetensors
-// metadata maps strings to strings, so each field becomes one flat key: "config.d_model" ->
-// "128", "config.norm_first" -> "false", "config.activation" -> "relu". Reading back is strict
-// (io/metadata.h): every field must be present and in range, or the error names the file and
-// the key.
+/** \file
+nn/config_metadata.h — a model's configuration as checkpoint metadata, and back.
+
+\verbatim
+A checkpoint carries the configuration of the model it holds, so the model can be rebuilt
+from the file alone and a resume can refuse a file made by another model. safetensors
+metadata maps strings to strings, so each field becomes one flat key: "config.d_model" ->
+"128", "config.norm_first" -> "false", "config.activation" -> "relu". Reading back is strict
+(io/metadata.h): every field must be present and in range, or the error names the file and
+the key.
+\endverbatim
+*/
 #pragma once
 
 #include <map>

@@ -1,13 +1,17 @@
-// nn/decoding.h — turning a trained seq2seq model into output sequences.
-//
-// Greedy decoding takes the most likely token at every step. Beam search keeps the
-// `beam_width` most likely partial sequences instead, extending each by every token and
-// keeping the best, which finds sequences greedy decoding misses when an early choice that
-// looked best leads nowhere. Both run the decoder one step per token, reusing cached state
-// (for the Transformer, the keys and values of earlier positions), so each new token costs one
-// step rather than a rerun of the whole prefix.
-//
-// Both run without recording a graph; put the model in eval() mode first (dropout off).
+/** \file
+nn/decoding.h — turning a trained seq2seq model into output sequences.
+
+\verbatim
+Greedy decoding takes the most likely token at every step. Beam search keeps the
+`beam_width` most likely partial sequences instead, extending each by every token and
+keeping the best, which finds sequences greedy decoding misses when an early choice that
+looked best leads nowhere. Both run the decoder one step per token, reusing cached state
+(for the Transformer, the keys and values of earlier positions), so each new token costs one
+step rather than a rerun of the whole prefix.
+
+Both run without recording a graph; put the model in eval() mode first (dropout off).
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

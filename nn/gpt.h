@@ -1,21 +1,25 @@
-// nn/gpt.h — GPT: a decoder-only language model (Radford et al., 2018 and 2019), and text
-// generation from it with a KV cache.
-//
-//   ids [B, T] -> token embedding + learned position embedding -> dropout
-//              -> Block x N, each x = x + SelfAttention(LayerNorm(x)), causal,
-//                                x = x + FeedForward(LayerNorm(x))       (pre-norm, GELU)
-//              -> LayerNorm -> logits = h E^T [B, T, V]
-//
-// Each block is an EncoderLayer with norm_first and is_causal: the same code the
-// Transformer's encoder runs, not a copy. The output layer is the token embedding E itself
-// (weight tying, Press & Wolf, 2017, as GPT-2): a token's input vector is also the vector its
-// score is measured against. E is one parameter, so named_parameters() lists it once, the
-// optimizer updates it once, a checkpoint stores it once, and its gradient is the sum of what
-// both uses send back.
-//
-// Initialisation is GPT-2's: weights of embeddings and linear layers N(0, 0.02^2), biases 0,
-// and the two projections that end on the residual stream (attention's W_O and the second
-// feed-forward layer) scaled by 1/sqrt(2N), so the stream's variance does not grow with depth.
+/** \file
+nn/gpt.h — GPT: a decoder-only language model (Radford et al., 2018 and 2019), and text
+generation from it with a KV cache.
+
+\verbatim
+  ids [B, T] -> token embedding + learned position embedding -> dropout
+             -> Block x N, each x = x + SelfAttention(LayerNorm(x)), causal,
+                               x = x + FeedForward(LayerNorm(x))       (pre-norm, GELU)
+             -> LayerNorm -> logits = h E^T [B, T, V]
+
+Each block is an EncoderLayer with norm_first and is_causal: the same code the
+Transformer's encoder runs, not a copy. The output layer is the token embedding E itself
+(weight tying, Press & Wolf, 2017, as GPT-2): a token's input vector is also the vector its
+score is measured against. E is one parameter, so named_parameters() lists it once, the
+optimizer updates it once, a checkpoint stores it once, and its gradient is the sum of what
+both uses send back.
+
+Initialisation is GPT-2's: weights of embeddings and linear layers N(0, 0.02^2), biases 0,
+and the two projections that end on the residual stream (attention's W_O and the second
+feed-forward layer) scaled by 1/sqrt(2N), so the stream's variance does not grow with depth.
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>
@@ -45,7 +49,7 @@ struct GPTConfig {
     uint64_t seed = 0;         ///< seeds the initial weights
 };
 
-/// A decoder-only Transformer language model (see the top of this file). Children:
+/// A decoder-only Transformer language model (see the description of nn/gpt.h). Children:
 /// "token_embedding", "position_embedding", "blocks", "norm".
 class GPT : public Module {
 public:

@@ -1,7 +1,11 @@
-// nn/layers.h — the basic layers: Linear, Embedding, LayerNorm, Dropout, FeedForward.
-//
-// Each is a thin Module around one core op (linear, embedding, layer_norm, dropout) that owns
-// the op's parameters and initializes them as PyTorch does, so results can be compared.
+/** \file
+nn/layers.h — the basic layers: Linear, Embedding, LayerNorm, Dropout, FeedForward.
+
+\verbatim
+Each is a thin Module around one core op (linear, embedding, layer_norm, dropout) that owns
+the op's parameters and initializes them as PyTorch does, so results can be compared.
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

@@ -1,12 +1,16 @@
-// nn/loss.h — cross-entropy, the loss every demo trains with.
-//
-// For logits z over V classes and a target class y, with p = softmax(z):
-//   loss = -log p_y = -z_y + log sum_c e^(z_c)
-// With label smoothing e (Szegedy et al., 2016; used by "Attention Is All You Need"), the
-// target is the distribution q = (1 - e) onehot(y) + e / V, and loss = -sum_c q_c log p_c.
-// The mean is taken over the positions whose target is not ignore_index (padding).
-// Derivative (fused with the log-softmax, so it is exact and stable):
-//   d loss / d z = (p - q) / n        n = the number of counted positions
+/** \file
+nn/loss.h — cross-entropy, the loss every demo trains with.
+
+\verbatim
+For logits z over V classes and a target class y, with p = softmax(z):
+  loss = -log p_y = -z_y + log sum_c e^(z_c)
+With label smoothing e (Szegedy et al., 2016; used by "Attention Is All You Need"), the
+target is the distribution q = (1 - e) onehot(y) + e / V, and loss = -sum_c q_c log p_c.
+The mean is taken over the positions whose target is not ignore_index (padding).
+Derivative (fused with the log-softmax, so it is exact and stable):
+  d loss / d z = (p - q) / n        n = the number of counted positions
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

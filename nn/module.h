@@ -1,22 +1,26 @@
-// nn/module.h — Module: a named tree of parameters and sub-modules.
-//
-// A layer is a Module that registers its learnable tensors (parameters) and the layers it is
-// made of (children) under names. Names join with dots down the tree, so a parameter deep in a
-// Transformer is called "encoder.layers.0.self_attention.query.weight", dotted as PyTorch's
-// state_dict() names are (though not torch.nn.Transformer's own: it packs W_Q, W_K and W_V
-// into one "in_proj_weight"; tests/reference/make_fixtures.py maps the two). Training updates
-// parameters(); checkpoints save and load named_parameters().
-//
-// Sub-modules are ordinary members, registered by address:
-//
-//     class FeedForward : public Module {
-//         Linear expand_{...}, contract_{...};
-//     public:
-//         FeedForward(...) { register_module("expand", expand_); register_module("contract", ...);
-//         }
-//     };
-//
-// so a Module can be neither copied nor moved (the registered addresses would dangle).
+/** \file
+nn/module.h — Module: a named tree of parameters and sub-modules.
+
+\verbatim
+A layer is a Module that registers its learnable tensors (parameters) and the layers it is
+made of (children) under names. Names join with dots down the tree, so a parameter deep in a
+Transformer is called "encoder.layers.0.self_attention.query.weight", dotted as PyTorch's
+state_dict() names are (though not torch.nn.Transformer's own: it packs W_Q, W_K and W_V
+into one "in_proj_weight"; tests/reference/make_fixtures.py maps the two). Training updates
+parameters(); checkpoints save and load named_parameters().
+
+Sub-modules are ordinary members, registered by address:
+
+    class FeedForward : public Module {
+        Linear expand_{...}, contract_{...};
+    public:
+        FeedForward(...) { register_module("expand", expand_); register_module("contract", ...);
+        }
+    };
+
+so a Module can be neither copied nor moved (the registered addresses would dangle).
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

@@ -1,13 +1,17 @@
-// nn/positional_encoding.h — telling attention where each token is.
-//
-// Attention compares every token with every other one and is blind to their order: shuffle the
-// inputs and the outputs shuffle the same way. "Attention Is All You Need" (section 3.5) adds
-// to each token's embedding a vector that depends only on its position:
-//   PE(pos, 2i)   = sin(pos / 10000^(2i / d_model))
-//   PE(pos, 2i+1) = cos(pos / 10000^(2i / d_model))
-// Each pair of dimensions is a sinusoid of its own wavelength, from 2 pi to 10000 * 2 pi, so
-// every position gets a distinct pattern and PE(pos + k) is a linear function of PE(pos).
-// The alternative, learned positions, is one trained vector per position (as in BERT and GPT).
+/** \file
+nn/positional_encoding.h — telling attention where each token is.
+
+\verbatim
+Attention compares every token with every other one and is blind to their order: shuffle the
+inputs and the outputs shuffle the same way. "Attention Is All You Need" (section 3.5) adds
+to each token's embedding a vector that depends only on its position:
+  PE(pos, 2i)   = sin(pos / 10000^(2i / d_model))
+  PE(pos, 2i+1) = cos(pos / 10000^(2i / d_model))
+Each pair of dimensions is a sinusoid of its own wavelength, from 2 pi to 10000 * 2 pi, so
+every position gets a distinct pattern and PE(pos + k) is a linear function of PE(pos).
+The alternative, learned positions, is one trained vector per position (as in BERT and GPT).
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

@@ -1,25 +1,29 @@
-// nn/pretraining.h — the models of two-stage training: pretrain a body on unlabelled token
-// sequences with a self-supervised objective, then fine-tune it with a new head on a small
-// labelled task.
-//
-// Every model here is a body and a head. The body (TextBody) turns token ids into one vector
-// per token: embedding * sqrt(D), + positions, a stack of EncoderLayers, a final LayerNorm.
-// The heads differ:
-//   MaskedLanguageModel   body + "mlm_head"     a fraction of the tokens are replaced by <mask>;
-//                                               predict the originals there (BERT, 2018)
-//   DecoderOnly           causal body + "lm_head"  predict token t+1 from tokens 0..t (GPT, 2018)
-//   SequenceClassifier    body + mean pooling + "classifier"   one label per sequence
-// Because the body is registered under the same name ("body") in all three, its parameters have
-// the same names ("body.layers.0.self_attention.query.weight") in every model, so
-// load_checkpoint_partial moves a pretrained body into a classifier by name; the pretraining
-// head is reported as skipped, the new head as missing (left as initialized).
-//
-// A decoder-only model is the same body with a causal mask: GPT's blocks are the Transformer's
-// decoder blocks without cross-attention, which is what an EncoderLayer is when every query is
-// hidden from the keys after it.
-//
-// What this is not: BERT's exact recipe (no 80/10/10 replacement, no next-sentence task, no
-// [CLS] token) or anything at scale; see docs/pretraining.md.
+/** \file
+nn/pretraining.h — the models of two-stage training: pretrain a body on unlabelled token
+sequences with a self-supervised objective, then fine-tune it with a new head on a small
+labelled task.
+
+\verbatim
+Every model here is a body and a head. The body (TextBody) turns token ids into one vector
+per token: embedding * sqrt(D), + positions, a stack of EncoderLayers, a final LayerNorm.
+The heads differ:
+  MaskedLanguageModel   body + "mlm_head"     a fraction of the tokens are replaced by <mask>;
+                                              predict the originals there (BERT, 2018)
+  DecoderOnly           causal body + "lm_head"  predict token t+1 from tokens 0..t (GPT, 2018)
+  SequenceClassifier    body + mean pooling + "classifier"   one label per sequence
+Because the body is registered under the same name ("body") in all three, its parameters have
+the same names ("body.layers.0.self_attention.query.weight") in every model, so
+load_checkpoint_partial moves a pretrained body into a classifier by name; the pretraining
+head is reported as skipped, the new head as missing (left as initialized).
+
+A decoder-only model is the same body with a causal mask: GPT's blocks are the Transformer's
+decoder blocks without cross-attention, which is what an EncoderLayer is when every query is
+hidden from the keys after it.
+
+What this is not: BERT's exact recipe (no 80/10/10 replacement, no next-sentence task, no
+[CLS] token) or anything at scale; see docs/pretraining.md.
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

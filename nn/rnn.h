@@ -1,19 +1,23 @@
-// nn/rnn.h — the model the Transformer replaced: a recurrent encoder-decoder with additive
-// attention (Bahdanau, Cho & Bengio, "Neural Machine Translation by Jointly Learning to Align
-// and Translate", 2015).
-//
-// A plain RNN encoder-decoder squeezes the whole source into its last hidden state: a fixed-size
-// bottleneck, however long the sentence. Bahdanau et al. let the decoder look back at every
-// encoder state instead. At each output step i, with decoder state s_{i-1} and encoder states
-// h_1..h_S:
-//   score_j  = v^T tanh(W_q s_{i-1} + W_k h_j)         (additive attention)
-//   alpha    = softmax(score)                           how much to look at each source token
-//   c_i      = sum_j alpha_j h_j                        the context vector
-//   s_i      = GRU([embed(y_{i-1}); c_i], s_{i-1})
-//   logits_i = W_out [s_i; c_i]
-// The encoder is a bidirectional GRU, so h_j = [forward state; backward state] sees the whole
-// sentence around token j. Every step depends on the one before: the sequential computation the
-// Transformer removed.
+/** \file
+nn/rnn.h — the model the Transformer replaced: a recurrent encoder-decoder with additive
+attention (Bahdanau, Cho & Bengio, "Neural Machine Translation by Jointly Learning to Align
+and Translate", 2015).
+
+\verbatim
+A plain RNN encoder-decoder squeezes the whole source into its last hidden state: a fixed-size
+bottleneck, however long the sentence. Bahdanau et al. let the decoder look back at every
+encoder state instead. At each output step i, with decoder state s_{i-1} and encoder states
+h_1..h_S:
+  score_j  = v^T tanh(W_q s_{i-1} + W_k h_j)         (additive attention)
+  alpha    = softmax(score)                           how much to look at each source token
+  c_i      = sum_j alpha_j h_j                        the context vector
+  s_i      = GRU([embed(y_{i-1}); c_i], s_{i-1})
+  logits_i = W_out [s_i; c_i]
+The encoder is a bidirectional GRU, so h_j = [forward state; backward state] sees the whole
+sentence around token j. Every step depends on the one before: the sequential computation the
+Transformer removed.
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

@@ -1,14 +1,18 @@
-// nn/sampling.h — drawing the next token from a language model's logits: temperature, top-k
-// and top-p (nucleus) sampling, the knobs of GPT-2's and every later model's text generation.
-//
-// Given logits z over the vocabulary, the distribution drawn from is, in this order:
-//   1. temperature T:  p_i = softmax(z / T)_i. T < 1 sharpens (T -> 0 is greedy), T > 1
-//      flattens toward uniform. T = 0 means greedy: the argmax, no draw.
-//   2. top-k (Fan et al., 2018): keep the k most likely tokens, renormalise.
-//   3. top-p (Holtzman et al., 2020, "nucleus"): keep the smallest set of most likely tokens
-//      whose probabilities sum to at least p, renormalise.
-// Ties in likelihood go to the smaller id, so the kept set is always well defined. These are
-// the names and the order of Hugging Face's generate() (temperature, top_k, top_p).
+/** \file
+nn/sampling.h — drawing the next token from a language model's logits: temperature, top-k
+and top-p (nucleus) sampling, the knobs of GPT-2's and every later model's text generation.
+
+\verbatim
+Given logits z over the vocabulary, the distribution drawn from is, in this order:
+  1. temperature T:  p_i = softmax(z / T)_i. T < 1 sharpens (T -> 0 is greedy), T > 1
+     flattens toward uniform. T = 0 means greedy: the argmax, no draw.
+  2. top-k (Fan et al., 2018): keep the k most likely tokens, renormalise.
+  3. top-p (Holtzman et al., 2020, "nucleus"): keep the smallest set of most likely tokens
+     whose probabilities sum to at least p, renormalise.
+Ties in likelihood go to the smaller id, so the kept set is always well defined. These are
+the names and the order of Hugging Face's generate() (temperature, top_k, top_p).
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>
@@ -19,8 +23,8 @@
 
 namespace ag::nn {
 
-/// How to draw a token (see the top of this file). The defaults draw from the model's own
-/// distribution.
+/// How to draw a token (see the description of nn/sampling.h). The defaults draw from the model's
+/// own distribution.
 struct SamplingOptions {
     float temperature = 1.0f;  ///< divides the logits; 0 = greedy (argmax)
     int64_t top_k = 0;         ///< keep the k most likely tokens; 0 keeps all

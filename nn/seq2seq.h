@@ -1,12 +1,16 @@
-// nn/seq2seq.h — what every sequence-to-sequence model offers: the interface shared by the
-// Transformer and the RNN encoder-decoder it replaced, so that training loops and decoders
-// work with either.
-//
-// A seq2seq model reads a source sequence and writes a target sequence one token at a time,
-// each conditioned on the source and on the tokens written so far:
-//   p(y | x) = prod_t p(y_t | y_<t, x)
-// Training feeds the true previous tokens (teacher forcing) and scores every position at once
-// with forward(); decoding feeds back its own guesses one step at a time with decode_step().
+/** \file
+nn/seq2seq.h — what every sequence-to-sequence model offers: the interface shared by the
+Transformer and the RNN encoder-decoder it replaced, so that training loops and decoders
+work with either.
+
+\verbatim
+A seq2seq model reads a source sequence and writes a target sequence one token at a time,
+each conditioned on the source and on the tokens written so far:
+  p(y | x) = prod_t p(y_t | y_<t, x)
+Training feeds the true previous tokens (teacher forcing) and scores every position at once
+with forward(); decoding feeds back its own guesses one step at a time with decode_step().
+\endverbatim
+*/
 #pragma once
 
 #include <map>

@@ -1,15 +1,19 @@
-// nn/transformer.h — the encoder-decoder Transformer ("Attention Is All You Need", 2017).
-//
-// The encoder turns the source tokens into one vector per token ("memory"); the decoder writes
-// the target one token at a time, attending to its own past (masked self-attention) and to the
-// memory (cross-attention). Each block is attention and a position-wise feed-forward network,
-// each wrapped in a residual connection and layer normalization:
-//   post-norm (the paper):  x = LayerNorm(x + Sublayer(x))
-//   pre-norm (an option):   x = x + Sublayer(LayerNorm(x))     (trains more stably when deep)
-// One training step's data flow:
-//   ids -> Embedding * sqrt(D) -> + positions -> EncoderLayer x N -> memory
-//   target ids -> Embedding * sqrt(D) -> + positions -> DecoderLayer x N (masked self-attention,
-//   cross-attention over memory, feed-forward) -> LayerNorm -> Linear -> logits [B, T, V]
+/** \file
+nn/transformer.h — the encoder-decoder Transformer ("Attention Is All You Need", 2017).
+
+\verbatim
+The encoder turns the source tokens into one vector per token ("memory"); the decoder writes
+the target one token at a time, attending to its own past (masked self-attention) and to the
+memory (cross-attention). Each block is attention and a position-wise feed-forward network,
+each wrapped in a residual connection and layer normalization:
+  post-norm (the paper):  x = LayerNorm(x + Sublayer(x))
+  pre-norm (an option):   x = x + Sublayer(LayerNorm(x))     (trains more stably when deep)
+One training step's data flow:
+  ids -> Embedding * sqrt(D) -> + positions -> EncoderLayer x N -> memory
+  target ids -> Embedding * sqrt(D) -> + positions -> DecoderLayer x N (masked self-attention,
+  cross-attention over memory, feed-forward) -> LayerNorm -> Linear -> logits [B, T, V]
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

@@ -1,16 +1,20 @@
-// optim/optimizer.h — optimizers: how parameters move once backward has filled their grads.
-//
-// Every optimizer holds handles to the parameters (sharing their storage, so it updates the
-// model in place) and whatever state it keeps per parameter (a momentum buffer, Adam's moment
-// estimates). The update formulas, with g = p.grad() and learning rate lr:
-//   SGD:    b = momentum * b + (g + wd p)            p -= lr * b        (b = g on step 1)
-//   Adam:   m = beta1 m + (1 - beta1) g              (g includes + wd p, "L2")
-//           v = beta2 v + (1 - beta2) g^2
-//           p -= lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
-//   AdamW:  p -= lr * wd * p, then Adam without the L2 term (decoupled weight decay,
-//           Loshchilov & Hutter, 2019)
-// as in PyTorch. An optimizer's state is a list of named tensors, saved in the model's
-// checkpoint so that a resumed run continues exactly.
+/** \file
+optim/optimizer.h — optimizers: how parameters move once backward has filled their grads.
+
+\verbatim
+Every optimizer holds handles to the parameters (sharing their storage, so it updates the
+model in place) and whatever state it keeps per parameter (a momentum buffer, Adam's moment
+estimates). The update formulas, with g = p.grad() and learning rate lr:
+  SGD:    b = momentum * b + (g + wd p)            p -= lr * b        (b = g on step 1)
+  Adam:   m = beta1 m + (1 - beta1) g              (g includes + wd p, "L2")
+          v = beta2 v + (1 - beta2) g^2
+          p -= lr * (m / (1 - beta1^t)) / (sqrt(v / (1 - beta2^t)) + eps)
+  AdamW:  p -= lr * wd * p, then Adam without the L2 term (decoupled weight decay,
+          Loshchilov & Hutter, 2019)
+as in PyTorch. An optimizer's state is a list of named tensors, saved in the model's
+checkpoint so that a resumed run continues exactly.
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

@@ -1,14 +1,18 @@
-// optim/schedule.h — learning-rate schedules: the rate to use at each step.
-//
-//   constant:                 lr(t) = base
-//   warmup, inverse sqrt:     lr(t) = base * min(t / warmup, sqrt(warmup / t))
-//       the schedule of "Attention Is All You Need" (section 5.3), written so that it peaks
-//       at `base` when t = warmup; the paper's own form is base = d_model^-0.5 * warmup^-0.5.
-//   warmup, cosine:           lr(t) = base * t / warmup                               t < warmup
-//                             lr(t) = min + (base - min) * (1 + cos(pi * p)) / 2      after,
-//       with p = (t - warmup) / (total - warmup) clamped to [0, 1].
-// Steps count from 1 (the first update). Warmup matters for Adam on Transformers: its early
-// variance estimates are noisy, and large early steps can push post-norm layers off course.
+/** \file
+optim/schedule.h — learning-rate schedules: the rate to use at each step.
+
+\verbatim
+  constant:                 lr(t) = base
+  warmup, inverse sqrt:     lr(t) = base * min(t / warmup, sqrt(warmup / t))
+      the schedule of "Attention Is All You Need" (section 5.3), written so that it peaks
+      at `base` when t = warmup; the paper's own form is base = d_model^-0.5 * warmup^-0.5.
+  warmup, cosine:           lr(t) = base * t / warmup                               t < warmup
+                            lr(t) = min + (base - min) * (1 + cos(pi * p)) / 2      after,
+      with p = (t - warmup) / (total - warmup) clamped to [0, 1].
+Steps count from 1 (the first update). Warmup matters for Adam on Transformers: its early
+variance estimates are noisy, and large early steps can push post-norm layers off course.
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

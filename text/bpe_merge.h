@@ -1,9 +1,13 @@
-// text/bpe_merge.h — the two steps that training and encoding BPE share (internal to text/).
-//
-// A pair of adjacent tokens is looked up by one 64-bit key, and a learned merge rewrites a
-// token sequence the same way whether the trainer is learning it (bpe_train.cpp) or the
-// tokenizer is replaying it (tokenizer.cpp), so a text encodes into exactly the tokens the
-// trainer counted.
+/** \file
+text/bpe_merge.h — the two steps that training and encoding BPE share (internal to text/).
+
+\verbatim
+A pair of adjacent tokens is looked up by one 64-bit key, and a learned merge rewrites a
+token sequence the same way whether the trainer is learning it (bpe_train.cpp) or the
+tokenizer is replaying it (tokenizer.cpp), so a text encodes into exactly the tokens the
+trainer counted.
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

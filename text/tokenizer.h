@@ -1,25 +1,29 @@
-// text/tokenizer.h — text to token ids and back: bytes, and byte-level BPE (GPT-2's idea).
-//
-// A language model reads integers. A tokenizer turns text into them (encode) and back
-// (decode), losslessly for any bytes, invalid UTF-8 included: every token stands for a
-// string of bytes, and the 256 single bytes are always tokens, so nothing is ever unknown.
-//
-//   ids 0..255     the bytes themselves
-//   id 256         kEndOfText: ends a document (a fortune); the model learns to predict it
-//   id 257         kPadding: fills a batch; never a target
-//   ids 258..      BpeTokenizer's merged tokens, in the order they were learned
-//
-// The special ids come right after the bytes, so no byte is ever taken for padding, and they
-// are the same for both tokenizers, so a model can switch tokenizers without renumbering them.
-//
-// Byte-pair encoding (Sennrich et al., 2016; byte-level as in GPT-2, Radford et al., 2019):
-// start from the bytes, and repeatedly merge the pair of adjacent tokens that occurs most often
-// in the training text into a new token. Encoding applies the learned merges in the order they
-// were learned. Merges never cross the boundaries of pre-tokenization chunks (split_chunks), so
-// a token is a word, a piece of one, or a run of punctuation or space, not " the end." across.
-//
-// Tokenizers serialise to a short text (to_text: a header line, then one merge per line), the
-// form save() writes and checkpoints embed, so a model file carries its tokenizer.
+/** \file
+text/tokenizer.h — text to token ids and back: bytes, and byte-level BPE (GPT-2's idea).
+
+\verbatim
+A language model reads integers. A tokenizer turns text into them (encode) and back
+(decode), losslessly for any bytes, invalid UTF-8 included: every token stands for a
+string of bytes, and the 256 single bytes are always tokens, so nothing is ever unknown.
+
+  ids 0..255     the bytes themselves
+  id 256         kEndOfText: ends a document (a fortune); the model learns to predict it
+  id 257         kPadding: fills a batch; never a target
+  ids 258..      BpeTokenizer's merged tokens, in the order they were learned
+
+The special ids come right after the bytes, so no byte is ever taken for padding, and they
+are the same for both tokenizers, so a model can switch tokenizers without renumbering them.
+
+Byte-pair encoding (Sennrich et al., 2016; byte-level as in GPT-2, Radford et al., 2019):
+start from the bytes, and repeatedly merge the pair of adjacent tokens that occurs most often
+in the training text into a new token. Encoding applies the learned merges in the order they
+were learned. Merges never cross the boundaries of pre-tokenization chunks (split_chunks), so
+a token is a word, a piece of one, or a run of punctuation or space, not " the end." across.
+
+Tokenizers serialise to a short text (to_text: a header line, then one merge per line), the
+form save() writes and checkpoints embed, so a model file carries its tokenizer.
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

@@ -1,16 +1,20 @@
-// core/kernels/flash_attention.h — the kernel of fused attention, on raw pointers: the online
-// softmax forward and FlashAttention-2's backward, one 64 x 64 tile of scores at a time.
-//
-// The op (core/ops/fused_attention.h) checks shapes, builds the mask's addressing, records the
-// backward for autograd and states the algorithm with its formulas. This file is what runs
-// between: the tiles of scores, the softmax bookkeeping between their products, the optional
-// dropout of the weights, and the two builds of that bookkeeping (any CPU, AVX2 + FMA).
-//
-// Layout. An "entry" is one [T, D] attention problem: one head of one sequence. With heads = 1
-// the entries are consecutive row-major [T, D] matrices (fused_attention's [..., T, D]). With
-// heads = H a tensor is [B, T, H, D]: entry b * H + h is the h-th D-wide band of batch b's
-// rows, each row H * D floats after the last, so the split into heads is done by this
-// addressing, not by a copy (fused_multi_head_attention).
+/** \file
+core/kernels/flash_attention.h — the kernel of fused attention, on raw pointers: the online
+softmax forward and FlashAttention-2's backward, one 64 x 64 tile of scores at a time.
+
+\verbatim
+The op (core/ops/fused_attention.h) checks shapes, builds the mask's addressing, records the
+backward for autograd and states the algorithm with its formulas. This file is what runs
+between: the tiles of scores, the softmax bookkeeping between their products, the optional
+dropout of the weights, and the two builds of that bookkeeping (any CPU, AVX2 + FMA).
+
+Layout. An "entry" is one [T, D] attention problem: one head of one sequence. With heads = 1
+the entries are consecutive row-major [T, D] matrices (fused_attention's [..., T, D]). With
+heads = H a tensor is [B, T, H, D]: entry b * H + h is the h-th D-wide band of batch b's
+rows, each row H * D floats after the last, so the split into heads is done by this
+addressing, not by a copy (fused_multi_head_attention).
+\endverbatim
+*/
 #pragma once
 
 #include <algorithm>
@@ -28,7 +32,8 @@ inline constexpr int64_t kAttentionTile = 64;
 /// core/ops/fused_attention.cpp checks that the two agree), far below any real score yet finite.
 inline constexpr float kMaskedScore = -1e9f;
 
-/// The sizes of a call, and where its matrices lie (see the layout at the top of this file).
+/// The sizes of a call, and where its matrices lie (see the layout in the description of
+/// core/kernels/flash_attention.h).
 struct AttentionSizes {
     int64_t batch = 1;   ///< the number of entries
     int64_t tq = 0;      ///< queries per entry

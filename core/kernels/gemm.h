@@ -1,17 +1,21 @@
-// core/kernels/gemm.h — the one matrix-multiply interface every matmul in attograd goes through.
-//
-//     C = alpha * op(A) * op(B) + beta * C   (+ a bias row, added to every row of C)
-//
-// where op(X) is X or its transpose. Matrices are row-major float32 on raw pointers, with a
-// leading dimension (the distance, in floats, between the starts of two consecutive rows), so a
-// kernel can work on a sub-block of a larger matrix and the backward pass of matmul can use
-// A^T or B^T without ever materializing a transposed copy.
-//
-// This file is the contract. What sits behind it:
-//   - gemm_reference: the obvious triple loop; the oracle every fast kernel is tested against.
-//   - gemm:           what ag::matmul uses (the fastest kernel available on this machine).
-//   - gemm_ladder.h:  the steps from one to the other, each a real, tested function.
-// docs/matmul.md tells how the fast one is built.
+/** \file
+core/kernels/gemm.h — the one matrix-multiply interface every matmul in attograd goes through.
+
+\verbatim
+    C = alpha * op(A) * op(B) + beta * C   (+ a bias row, added to every row of C)
+
+where op(X) is X or its transpose. Matrices are row-major float32 on raw pointers, with a
+leading dimension (the distance, in floats, between the starts of two consecutive rows), so a
+kernel can work on a sub-block of a larger matrix and the backward pass of matmul can use
+A^T or B^T without ever materializing a transposed copy.
+
+This file is the contract. What sits behind it:
+  - gemm_reference: the obvious triple loop; the oracle every fast kernel is tested against.
+  - gemm:           what ag::matmul uses (the fastest kernel available on this machine).
+  - gemm_ladder.h:  the steps from one to the other, each a real, tested function.
+docs/matmul.md tells how the fast one is built.
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

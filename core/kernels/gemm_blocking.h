@@ -1,33 +1,37 @@
-// core/kernels/gemm_blocking.h — how big the cache blocks of the five loops are, derived from
-// the caches of the CPU the program runs on.
-//
-// The five loops (gemm_microkernel.h) keep three blocks in three caches: a KC x NR micro-panel
-// of packed B in L1, while MR x KC micro-panels of A stream past it; an MC x KC block of
-// packed A in L2; a KC x NC block of packed B in L3. Low, Igual, Smith and Quintana-Orti
-// ("Analytical Modeling Is Enough for High-Performance BLIS", ACM TOMS 43(2), 2016) derive
-// the three sizes from each cache's size, associativity W and line size, instead of searching
-// for them by measurement:
-//
-//   KC  in a W1-way L1 of N1 sets of C1-byte lines, A's micro-panel may take
-//       C_A = floor((W1 - 1) / (1 + NR / MR)) ways, B's (NR / MR times larger) the rest but
-//       one, which stays free for C and the streaming loads:
-//           KC = C_A * N1 * C1 / (MR * 4 bytes)
-//   MC  in L2, B's micro-panel takes ceil(KC * NR * 4 / (N2 * C2)) ways, one stays free, and
-//       A's block takes the other C_A2 ways:  MC = C_A2 * N2 * C2 / (KC * 4 bytes)
-//   NC  in L3 the same, with A's block in the ways B's block leaves: NC = C_B3 * N3 * C3 /
-//       (KC * 4 bytes), at most kMaxNc (a larger block of B saves nothing measurable)
-//
-// MC and NC are rounded down to multiples of MR and NR, and KC to a multiple of 8 (the width
-// of the transposing pack). The cache sizes come from Linux's sysfs, else from the C library
-// (sysconf, which asks CPUID on x86), else the defaults below.
-//
-// Measured, the model does not yet hold: on the two CPUs gemm was measured on (Zen 4 and
-// Zen 5, docs/matmul.md, "Choosing MC and KC"), its MC (the A block filling most of L2) was
-// slower than MC = 96 everywhere, up to a third with A transposed, and its KC on Zen 4's
-// smaller L1 lost to KC = 512. So gemm runs on kMeasuredBlocks, which were best or within
-// noise of best on both, and the model is there to be tried (ATTOGRAD_GEMM_BLOCKS=model)
-// until a refinement of it (one that counts the stream of the packing source through L2,
-// for instance) measures as well.
+/** \file
+core/kernels/gemm_blocking.h — how big the cache blocks of the five loops are, derived from
+the caches of the CPU the program runs on.
+
+\verbatim
+The five loops (gemm_microkernel.h) keep three blocks in three caches: a KC x NR micro-panel
+of packed B in L1, while MR x KC micro-panels of A stream past it; an MC x KC block of
+packed A in L2; a KC x NC block of packed B in L3. Low, Igual, Smith and Quintana-Orti
+("Analytical Modeling Is Enough for High-Performance BLIS", ACM TOMS 43(2), 2016) derive
+the three sizes from each cache's size, associativity W and line size, instead of searching
+for them by measurement:
+
+  KC  in a W1-way L1 of N1 sets of C1-byte lines, A's micro-panel may take
+      C_A = floor((W1 - 1) / (1 + NR / MR)) ways, B's (NR / MR times larger) the rest but
+      one, which stays free for C and the streaming loads:
+          KC = C_A * N1 * C1 / (MR * 4 bytes)
+  MC  in L2, B's micro-panel takes ceil(KC * NR * 4 / (N2 * C2)) ways, one stays free, and
+      A's block takes the other C_A2 ways:  MC = C_A2 * N2 * C2 / (KC * 4 bytes)
+  NC  in L3 the same, with A's block in the ways B's block leaves: NC = C_B3 * N3 * C3 /
+      (KC * 4 bytes), at most kMaxNc (a larger block of B saves nothing measurable)
+
+MC and NC are rounded down to multiples of MR and NR, and KC to a multiple of 8 (the width
+of the transposing pack). The cache sizes come from Linux's sysfs, else from the C library
+(sysconf, which asks CPUID on x86), else the defaults below.
+
+Measured, the model does not yet hold: on the two CPUs gemm was measured on (Zen 4 and
+Zen 5, docs/matmul.md, "Choosing MC and KC"), its MC (the A block filling most of L2) was
+slower than MC = 96 everywhere, up to a third with A transposed, and its KC on Zen 4's
+smaller L1 lost to KC = 512. So gemm runs on kMeasuredBlocks, which were best or within
+noise of best on both, and the model is there to be tried (ATTOGRAD_GEMM_BLOCKS=model)
+until a refinement of it (one that counts the stream of the packing source through L2,
+for instance) measures as well.
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>
@@ -78,9 +82,9 @@ inline constexpr GemmBlocks kMeasuredBlocks{.mc = 96, .kc = 512, .nc = 4096};
 /// saves nothing measurable and costs memory.
 inline constexpr int64_t kMaxNc = 4096;
 
-/// The blocks for an MR x NR micro-kernel on `caches`, by the model at the top of this file.
-/// Always at least {MR, 8, NR}, whatever the caches (a tiny or unknown cache gives small,
-/// working blocks). Throws ag::ValueError unless mr and nr are positive.
+/// The blocks for an MR x NR micro-kernel on `caches`, by the model in the description of
+/// core/kernels/gemm_blocking.h. Always at least {MR, 8, NR}, whatever the caches (a tiny or
+/// unknown cache gives small, working blocks). Throws ag::ValueError unless mr and nr are positive.
 GemmBlocks analytical_gemm_blocks(const CpuCaches& caches, int64_t mr, int64_t nr);
 
 /// The blocks gemm uses for an MR x NR micro-kernel: set_gemm_blocks' if set, else what the

@@ -1,19 +1,23 @@
-// core/kernels/gemm_ladder.h — the steps from the triple loop to the fast GEMM, one at a time.
-//
-// Each function computes exactly what gemm_reference computes (same GemmArgs contract: every
-// transpose, alpha, beta and leading dimension, same ag::ValueError on bad arguments; but no
-// GemmArgs::bias, which they refuse with ag::ValueError rather than ignore) and changes ONE
-// thing from the step before it. The steps, and what each one changes:
-//
-//   gemm_reference       i, j, p loops: a dot product per element of C            (the oracle)
-//   gemm_loop_reordered  i, p, j loops: the inner loop streams rows of B and C    (vectorizes)
-//   gemm_blocked         + cache blocking: work on blocks of B that stay in cache (reuse)
-//   gemm_packed          + packing into panels and a register-tiled micro-kernel  (registers)
-//   gemm_simd            + a SIMD micro-kernel (AVX2 + FMA, or NEON)              (8 lanes)
-//   gemm                 + threads over the rows of C                             (all cores)
-//
-// These are here to be read, measured (bench/bench_gemm.cpp) and tested; ag::matmul uses gemm.
-// docs/matmul.md walks through them with the numbers measured on each step.
+/** \file
+core/kernels/gemm_ladder.h — the steps from the triple loop to the fast GEMM, one at a time.
+
+\verbatim
+Each function computes exactly what gemm_reference computes (same GemmArgs contract: every
+transpose, alpha, beta and leading dimension, same ag::ValueError on bad arguments; but no
+GemmArgs::bias, which they refuse with ag::ValueError rather than ignore) and changes ONE
+thing from the step before it. The steps, and what each one changes:
+
+  gemm_reference       i, j, p loops: a dot product per element of C            (the oracle)
+  gemm_loop_reordered  i, p, j loops: the inner loop streams rows of B and C    (vectorizes)
+  gemm_blocked         + cache blocking: work on blocks of B that stay in cache (reuse)
+  gemm_packed          + packing into panels and a register-tiled micro-kernel  (registers)
+  gemm_simd            + a SIMD micro-kernel (AVX2 + FMA, or NEON)              (8 lanes)
+  gemm                 + threads over the rows of C                             (all cores)
+
+These are here to be read, measured (bench/bench_gemm.cpp) and tested; ag::matmul uses gemm.
+docs/matmul.md walks through them with the numbers measured on each step.
+\endverbatim
+*/
 #pragma once
 
 #include "core/kernels/gemm.h"

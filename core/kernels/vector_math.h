@@ -1,6 +1,8 @@
-// core/kernels/vector_math.h — loops in plain arithmetic that the compiler vectorizes: a sum
-// in eight lanes, e^x and erf(x). Shared by the softmax and GELU ops (core/ops) and the fused
-// attention kernel (core/kernels/flash_attention.cpp), so they live here, below them all.
+/** \file
+core/kernels/vector_math.h — loops in plain arithmetic that the compiler vectorizes: a sum
+in eight lanes, e^x and erf(x). Shared by the softmax and GELU ops (core/ops) and the fused
+attention kernel (core/kernels/flash_attention.cpp), so they live here, below them all.
+*/
 #pragma once
 
 #include <bit>

@@ -1,13 +1,17 @@
-// core/ops/arithmetic.h — + - * / and negation, with broadcasting.
-//
-// The derivative table (g = d(loss)/d(out); sum_to reduces a gradient back to an input's shape
-// where that input was broadcast, because a value used many times receives the sum):
-//   out = a + b   da = sum_to(g)          db = sum_to(g)
-//   out = a - b   da = sum_to(g)          db = -sum_to(g)
-//   out = a * b   da = sum_to(g * b)      db = sum_to(g * a)
-//   out = a / b   da = sum_to(g / b)      db = -sum_to(g * a / b^2)
-//   out = -a      da = -g
-// All throw ShapeError naming the op and both shapes when a and b do not broadcast.
+/** \file
+core/ops/arithmetic.h — + - * / and negation, with broadcasting.
+
+\verbatim
+The derivative table (g = d(loss)/d(out); sum_to reduces a gradient back to an input's shape
+where that input was broadcast, because a value used many times receives the sum):
+  out = a + b   da = sum_to(g)          db = sum_to(g)
+  out = a - b   da = sum_to(g)          db = -sum_to(g)
+  out = a * b   da = sum_to(g * b)      db = sum_to(g * a)
+  out = a / b   da = sum_to(g / b)      db = -sum_to(g * a / b^2)
+  out = -a      da = -g
+All throw ShapeError naming the op and both shapes when a and b do not broadcast.
+\endverbatim
+*/
 #pragma once
 
 #include "core/tensor.h"

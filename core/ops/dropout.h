@@ -1,9 +1,13 @@
-// core/ops/dropout.h — dropout (Srivastava et al., 2014).
-//
-// While training, each element is zeroed with probability p and the survivors are scaled by
-// 1/(1-p), so the expected value of every element is unchanged and evaluation (which applies
-// no dropout) sees activations of the same size ("inverted dropout", as PyTorch).
-//   y = x * m / (1 - p),  m_i ~ Bernoulli(1 - p)        dx = g * m / (1 - p)
+/** \file
+core/ops/dropout.h — dropout (Srivastava et al., 2014).
+
+\verbatim
+While training, each element is zeroed with probability p and the survivors are scaled by
+1/(1-p), so the expected value of every element is unchanged and evaluation (which applies
+no dropout) sees activations of the same size ("inverted dropout", as PyTorch).
+  y = x * m / (1 - p),  m_i ~ Bernoulli(1 - p)        dx = g * m / (1 - p)
+\endverbatim
+*/
 #pragma once
 
 #include "core/random.h"

@@ -1,48 +1,52 @@
-// core/ops/fused_attention.h — scaled dot-product attention as one op, in memory linear in the
-// sequence length (FlashAttention's algorithm on the CPU).
-//
-// The plain composition (nn/attention.cpp, scaled_dot_product_attention)
-//     S = q k^T / sqrt(Dk)   masked_fill(S, mask, -1e9)   P = softmax(S)   O = P v
-// materializes the scores and the weights, [..., Tq, Tk] each, and keeps the weights (and the
-// mask, broadcast to that shape) for backward: memory quadratic in the sequence length.
-// This op holds one 64 x 64 tile of S at a time per thread, and keeps for backward, besides
-// its inputs, only its output and two numbers per query row: memory linear in Tq and Tk
-// (bench/bench_attention.cpp measures both).
-//
-// Forward, the online softmax (Milakov & Gimelshein, 2018; FlashAttention, Dao et al., 2022):
-// a query row i meets the keys one tile at a time, keeping a running max m, a running sum l
-// and an unnormalized output o. After each tile of scores s_j:
-//     m' = max(m, max_j s_j)
-//     l' = e^(m - m') l + sum_j e^(s_j - m')
-//     o' = e^(m - m') o + sum_j e^(s_j - m') v_j
-// The factor e^(m - m') re-bases what was summed against the old max onto the new one, so after
-// the last tile o / l is exactly softmax(s) v, computed in one pass with every exponent <= 0.
-// The op saves, per row, m and log l (their sum is the log-sum-exp L = m + log l of the row).
-//
-// Backward (FlashAttention-2, Dao 2023) recomputes each tile of S and P = e^(S - L) from q, k
-// and the saved statistics instead of storing them: a second pass of arithmetic buys memory
-// linear in T. With g = d loss / d O and D_i = sum_d g[i,d] O[i,d]:
-//     dV = P^T g     dP = g V^T     dS = P * (dP - D_i)     dQ = dS K / sqrt(Dk)
-//     dK = dS^T Q / sqrt(Dk)
-// (dS = P * (dP - D_i) is softmax's backward, y * (g - sum_j g_j y_j), with the sum rewritten
-// as sum_j dP_ij P_ij = sum_d g[i,d] O[i,d] = D_i: one dot product per row instead of per key.)
-//
-// Masking is the plain path's, exactly: a masked score is replaced by -1e9, so a row whose keys
-// are all masked gets uniform weights, not nan. `is_causal` masks key j > i the same way but
-// without a [Tq, Tk] mask: key tiles wholly above the diagonal are skipped, because
-// e^(-1e9 - m) is exactly 0 in float as soon as the row has one allowed key (a row with none
-// still gets its uniform weights; see the kernel).
-//
-// Dropout of the weights (training): O = (P * Z) V, with Z = 1 / (1 - p) where a weight is
-// kept and 0 where it is dropped, as PyTorch's scaled_dot_product_attention does. In backward
-// dV = (P * Z)^T g and dP = Z * (g V^T); D_i is unchanged, since sum_j P_ij dP_ij is still
-// sum_d g[i,d] O[i,d]. FlashAttention's way: Z is never stored. Each Z is drawn from the seed
-// and the score's position alone (a counter-based generator, core/random.h's mix64), so
-// backward draws the same Z again.
-// attention_dropout_mask() returns those Z as a tensor, for the plain path and for tests.
-//
-// The raw-pointer kernel that does all this is core/kernels/flash_attention.cpp; this op
-// checks shapes, builds the mask's addressing and records the backward.
+/** \file
+core/ops/fused_attention.h — scaled dot-product attention as one op, in memory linear in the
+sequence length (FlashAttention's algorithm on the CPU).
+
+\verbatim
+The plain composition (nn/attention.cpp, scaled_dot_product_attention)
+    S = q k^T / sqrt(Dk)   masked_fill(S, mask, -1e9)   P = softmax(S)   O = P v
+materializes the scores and the weights, [..., Tq, Tk] each, and keeps the weights (and the
+mask, broadcast to that shape) for backward: memory quadratic in the sequence length.
+This op holds one 64 x 64 tile of S at a time per thread, and keeps for backward, besides
+its inputs, only its output and two numbers per query row: memory linear in Tq and Tk
+(bench/bench_attention.cpp measures both).
+
+Forward, the online softmax (Milakov & Gimelshein, 2018; FlashAttention, Dao et al., 2022):
+a query row i meets the keys one tile at a time, keeping a running max m, a running sum l
+and an unnormalized output o. After each tile of scores s_j:
+    m' = max(m, max_j s_j)
+    l' = e^(m - m') l + sum_j e^(s_j - m')
+    o' = e^(m - m') o + sum_j e^(s_j - m') v_j
+The factor e^(m - m') re-bases what was summed against the old max onto the new one, so after
+the last tile o / l is exactly softmax(s) v, computed in one pass with every exponent <= 0.
+The op saves, per row, m and log l (their sum is the log-sum-exp L = m + log l of the row).
+
+Backward (FlashAttention-2, Dao 2023) recomputes each tile of S and P = e^(S - L) from q, k
+and the saved statistics instead of storing them: a second pass of arithmetic buys memory
+linear in T. With g = d loss / d O and D_i = sum_d g[i,d] O[i,d]:
+    dV = P^T g     dP = g V^T     dS = P * (dP - D_i)     dQ = dS K / sqrt(Dk)
+    dK = dS^T Q / sqrt(Dk)
+(dS = P * (dP - D_i) is softmax's backward, y * (g - sum_j g_j y_j), with the sum rewritten
+as sum_j dP_ij P_ij = sum_d g[i,d] O[i,d] = D_i: one dot product per row instead of per key.)
+
+Masking is the plain path's, exactly: a masked score is replaced by -1e9, so a row whose keys
+are all masked gets uniform weights, not nan. `is_causal` masks key j > i the same way but
+without a [Tq, Tk] mask: key tiles wholly above the diagonal are skipped, because
+e^(-1e9 - m) is exactly 0 in float as soon as the row has one allowed key (a row with none
+still gets its uniform weights; see the kernel).
+
+Dropout of the weights (training): O = (P * Z) V, with Z = 1 / (1 - p) where a weight is
+kept and 0 where it is dropped, as PyTorch's scaled_dot_product_attention does. In backward
+dV = (P * Z)^T g and dP = Z * (g V^T); D_i is unchanged, since sum_j P_ij dP_ij is still
+sum_d g[i,d] O[i,d]. FlashAttention's way: Z is never stored. Each Z is drawn from the seed
+and the score's position alone (a counter-based generator, core/random.h's mix64), so
+backward draws the same Z again.
+attention_dropout_mask() returns those Z as a tensor, for the plain path and for tests.
+
+The raw-pointer kernel that does all this is core/kernels/flash_attention.cpp; this op
+checks shapes, builds the mask's addressing and records the backward.
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

@@ -1,10 +1,14 @@
-// core/ops/indexing.h — ops that select or overwrite elements by index or mask: masked_fill
-// and embedding.
-//
-// The derivative table (g = d(loss)/d(out)):
-//   out = masked_fill(x, mask, v)   dx = g where mask is 0, and 0 where it is set
-//   out = embedding(W, ids)         dW[v] = sum of g at every position whose id is v
-//   out = index_select(x, d, ids)   dx = g's slices added back at the positions they came from
+/** \file
+core/ops/indexing.h — ops that select or overwrite elements by index or mask: masked_fill
+and embedding.
+
+\verbatim
+The derivative table (g = d(loss)/d(out)):
+  out = masked_fill(x, mask, v)   dx = g where mask is 0, and 0 where it is set
+  out = embedding(W, ids)         dW[v] = sum of g at every position whose id is v
+  out = index_select(x, d, ids)   dx = g's slices added back at the positions they came from
+\endverbatim
+*/
 #pragma once
 
 #include "core/index_tensor.h"

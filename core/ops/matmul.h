@@ -1,12 +1,16 @@
-// core/ops/matmul.h — the matrix product, batched and broadcast over leading dimensions.
-//
-//   out[..., i, j] = sum_p a[..., i, p] * b[..., p, j]        a: [..., M, K], b: [..., K, N]
-//
-// The derivative table (g = d(loss)/d(out), shape [..., M, N]):
-//   da = g @ b^T      [..., M, N] x [..., N, K] -> [..., M, K]
-//   db = a^T @ g      [..., K, M] x [..., M, N] -> [..., K, N]
-// summed over any batch dimension the input was broadcast along. Both products call the GEMM
-// kernel with transpose flags, so no transposed copy is ever made.
+/** \file
+core/ops/matmul.h — the matrix product, batched and broadcast over leading dimensions.
+
+\verbatim
+  out[..., i, j] = sum_p a[..., i, p] * b[..., p, j]        a: [..., M, K], b: [..., K, N]
+
+The derivative table (g = d(loss)/d(out), shape [..., M, N]):
+  da = g @ b^T      [..., M, N] x [..., N, K] -> [..., M, K]
+  db = a^T @ g      [..., K, M] x [..., M, N] -> [..., K, N]
+summed over any batch dimension the input was broadcast along. Both products call the GEMM
+kernel with transpose flags, so no transposed copy is ever made.
+\endverbatim
+*/
 #pragma once
 
 #include "core/tensor.h"

@@ -1,17 +1,21 @@
-// core/ops/pointwise.h — functions applied to each element: exp, log, sqrt, pow and the
-// activations.
-//
-// The derivative table (g = d(loss)/d(y), y = f(x)):
-//   y = exp(x)       dx = g * y
-//   y = log(x)       dx = g / x
-//   y = sqrt(x)      dx = g / (2 y)
-//   y = x^p          dx = g * p * x^(p-1)
-//   y = tanh(x)      dx = g * (1 - y^2)
-//   y = sigmoid(x)   dx = g * y * (1 - y)
-//   y = relu(x)      dx = g * [x > 0]
-//   y = gelu(x)      dx = g * (Phi(x) + x * phi(x))
-// Outside a function's domain the result follows IEEE float rules (log(-1) is nan), as in
-// PyTorch.
+/** \file
+core/ops/pointwise.h — functions applied to each element: exp, log, sqrt, pow and the
+activations.
+
+\verbatim
+The derivative table (g = d(loss)/d(y), y = f(x)):
+  y = exp(x)       dx = g * y
+  y = log(x)       dx = g / x
+  y = sqrt(x)      dx = g / (2 y)
+  y = x^p          dx = g * p * x^(p-1)
+  y = tanh(x)      dx = g * (1 - y^2)
+  y = sigmoid(x)   dx = g * y * (1 - y)
+  y = relu(x)      dx = g * [x > 0]
+  y = gelu(x)      dx = g * (Phi(x) + x * phi(x))
+Outside a function's domain the result follows IEEE float rules (log(-1) is nan), as in
+PyTorch.
+\endverbatim
+*/
 #pragma once
 
 #include "core/tensor.h"

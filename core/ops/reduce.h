@@ -1,12 +1,16 @@
-// core/ops/reduce.h — reductions: sum, mean, max over dimensions; sum_to for broadcasting.
-//
-// The derivative table (g = d(loss)/d(out)):
-//   out = sum(x, dims)    dx = broadcast_to(g, x.shape)       every summand gets g
-//   out = mean(x, dims)   dx = broadcast_to(g, x.shape) / n   n = elements averaged
-//   out = max(x, dim)     dx = g at the (first) position of the max, 0 elsewhere
-//   out = sum_to(x, s)    dx = broadcast_to(g, x.shape)
-// With keepdim the reduced dimensions stay as size 1 ([2,3,4] summed over 1 -> [2,1,4]);
-// without, they are removed ([2,4]). Dimensions may be negative (-1 is the last).
+/** \file
+core/ops/reduce.h — reductions: sum, mean, max over dimensions; sum_to for broadcasting.
+
+\verbatim
+The derivative table (g = d(loss)/d(out)):
+  out = sum(x, dims)    dx = broadcast_to(g, x.shape)       every summand gets g
+  out = mean(x, dims)   dx = broadcast_to(g, x.shape) / n   n = elements averaged
+  out = max(x, dim)     dx = g at the (first) position of the max, 0 elsewhere
+  out = sum_to(x, s)    dx = broadcast_to(g, x.shape)
+With keepdim the reduced dimensions stay as size 1 ([2,3,4] summed over 1 -> [2,1,4]);
+without, they are removed ([2,4]). Dimensions may be negative (-1 is the last).
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

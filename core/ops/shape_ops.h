@@ -1,15 +1,19 @@
-// core/ops/shape_ops.h — ops that move elements without changing them: reshape, broadcast_to,
-// transpose, permute, concat, slice, split.
-//
-// The derivative table (g = d(loss)/d(out)): each op's backward moves g back the way the
-// elements came.
-//   out = reshape(x, s)           dx = reshape(g, x.shape)
-//   out = broadcast_to(x, s)      dx = sum_to(g, x.shape)
-//   out = permute(x, p)           dx = permute(g, inverse of p)
-//   out = transpose(x, i, j)      dx = transpose(g, i, j)
-//   out = concat({x0, x1..}, d)   dxk = slice of g along d where xk was placed
-//   out = slice(x, d, b, e)       dx = zeros with g placed at [b, e) along d
-// reshape shares x's storage; the others copy (attograd keeps every tensor contiguous).
+/** \file
+core/ops/shape_ops.h — ops that move elements without changing them: reshape, broadcast_to,
+transpose, permute, concat, slice, split.
+
+\verbatim
+The derivative table (g = d(loss)/d(out)): each op's backward moves g back the way the
+elements came.
+  out = reshape(x, s)           dx = reshape(g, x.shape)
+  out = broadcast_to(x, s)      dx = sum_to(g, x.shape)
+  out = permute(x, p)           dx = permute(g, inverse of p)
+  out = transpose(x, i, j)      dx = transpose(g, i, j)
+  out = concat({x0, x1..}, d)   dxk = slice of g along d where xk was placed
+  out = slice(x, d, b, e)       dx = zeros with g placed at [b, e) along d
+reshape shares x's storage; the others copy (attograd keeps every tensor contiguous).
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>

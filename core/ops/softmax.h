@@ -1,13 +1,17 @@
-// core/ops/softmax.h — softmax and log-softmax along one dimension, numerically stable.
-//
-//   softmax(x)_i     = e^(x_i - m) / sum_j e^(x_j - m)          m = max_j x_j
-//   log_softmax(x)_i = x_i - m - log sum_j e^(x_j - m)
-// Subtracting the max changes nothing mathematically (it cancels) but keeps every exponent
-// <= 0, so logits of 1e4 neither overflow to inf nor produce nan.
-//
-// The derivative table (g = d(loss)/d(y), sums along the same dimension):
-//   y = softmax(x)       dx = y * (g - sum_j g_j y_j)
-//   y = log_softmax(x)   dx = g - e^y * sum_j g_j
+/** \file
+core/ops/softmax.h — softmax and log-softmax along one dimension, numerically stable.
+
+\verbatim
+  softmax(x)_i     = e^(x_i - m) / sum_j e^(x_j - m)          m = max_j x_j
+  log_softmax(x)_i = x_i - m - log sum_j e^(x_j - m)
+Subtracting the max changes nothing mathematically (it cancels) but keeps every exponent
+<= 0, so logits of 1e4 neither overflow to inf nor produce nan.
+
+The derivative table (g = d(loss)/d(y), sums along the same dimension):
+  y = softmax(x)       dx = y * (g - sum_j g_j y_j)
+  y = log_softmax(x)   dx = g - e^y * sum_j g_j
+\endverbatim
+*/
 #pragma once
 
 #include <cstdint>
