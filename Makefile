@@ -85,12 +85,13 @@ bench:
 	@$(DEPS) bench
 	cmake --preset release $(CMAKE_ARGS)
 	cmake --build --preset release --parallel $(JOBS) --target bench_autograd bench_gemm bench_train bench_attention \
-	  bench_tokenizer
+	  bench_tokenizer bench_decoding
 	./build/release/bench/bench_autograd
 	./build/release/bench/bench_gemm
 	./build/release/bench/bench_train
 	./build/release/bench/bench_attention
 	./build/release/bench/bench_tokenizer
+	./build/release/bench/bench_decoding
 
 # attograd and PyTorch side by side (bench/compare_pytorch.py says more). PYTHON is any python3
 # with torch (Debian's is installed when it is the default); COMPARE_ARGS are the script's
