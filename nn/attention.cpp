@@ -269,6 +269,7 @@ Tensor MultiHeadAttention::attend(const Tensor& q, const Tensor& k, const Tensor
 //! [attend]
 
 //! [key_value_cache]
+//! [keys_and_values]
 std::pair<Tensor, Tensor> MultiHeadAttention::keys_and_values(const Tensor& key_value,
                                                               KeyValueCache* cache) {
     if (cache != nullptr && cache->is_static && cache->keys.defined()) {
@@ -285,6 +286,7 @@ std::pair<Tensor, Tensor> MultiHeadAttention::keys_and_values(const Tensor& key_
     }
     return {k, v};
 }
+//! [keys_and_values]
 //! [key_value_cache]
 
 }  // namespace ag::nn

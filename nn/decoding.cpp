@@ -49,6 +49,7 @@ std::vector<std::vector<int64_t>> greedy_decode(Seq2SeqModel& model, const Index
     std::vector<std::vector<int64_t>> outputs(batch);
     std::vector<bool> finished(batch, false);
     std::unique_ptr<DecoderState> state = use_cache ? model.start_decoding(source) : nullptr;
+    //! [greedy_loop]
     for (int64_t step = 0; step < max_length; ++step) {
         Tensor logits;
         if (use_cache) {
@@ -73,6 +74,7 @@ std::vector<std::vector<int64_t>> greedy_decode(Seq2SeqModel& model, const Index
         }
         if (all_finished) break;
     }
+    //! [greedy_loop]
     return outputs;
 }
 
@@ -122,6 +124,7 @@ std::vector<Hypothesis> beam_search(Seq2SeqModel& model, const IndexTensor& sour
         const Tensor log_p = log_softmax(model.decode_step(*state, IndexTensor(last)), -1);
         const int64_t vocabulary = log_p.size(-1);
 
+        //! [beam_step]
         // Every extension of every live beam, best first (ties: earlier beam, smaller token).
         struct Candidate {
             double log_probability;
@@ -158,6 +161,7 @@ std::vector<Hypothesis> beam_search(Seq2SeqModel& model, const IndexTensor& sour
             parents.push_back(c.beam);
         }
         keep_best();
+        //! [beam_step]
         live = std::move(next);
         // Done once beam_width hypotheses have finished and no live beam can still beat the
         // worst of them (not merely once beam_width have finished: a live beam may be far
