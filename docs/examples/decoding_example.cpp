@@ -44,8 +44,8 @@ float logit(int64_t last, int64_t next) {
     return p > 0 ? static_cast<float>(std::log(p)) : -30.0f;
 }
 
-// What the bigram model remembers between steps: nothing but the rows' order, which beam
-// search changes (the last token arrives with each step).
+// What the bigram model remembers between steps: nothing. Its table needs only the last
+// token, which arrives with each step, so beam search's reordering (select) has nothing to move.
 struct BigramState : ag::nn::DecoderState {
     void select(const ag::IndexTensor&) override {}
 };

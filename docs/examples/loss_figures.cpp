@@ -73,10 +73,10 @@ int main(int argc, char** argv) {
                              {"p = softmax(z)", p}}));
     demo::write_text_file(
         directory + "/loss_gradient.svg",
-        demo::bar_chart_svg("the gradient d loss / d z = p - q", "class", "gradient", classes,
-                            {{"no smoothing", {hard.gradient.begin(), hard.gradient.end()}},
-                             {"label smoothing 0.1",
-                              {smooth.gradient.begin(), smooth.gradient.end()}}}));
+        demo::bar_chart_svg(
+            "the gradient d loss / d z = p - q", "class", "gradient", classes,
+            {{"no smoothing", {hard.gradient.begin(), hard.gradient.end()}},
+             {"label smoothing 0.1", {smooth.gradient.begin(), smooth.gradient.end()}}}));
 
     char line[160];
     std::snprintf(line, sizeof line, "%-5s %6s %7s %8s %8s %10s %9s %10s %9s\n", "class", "z", "p",

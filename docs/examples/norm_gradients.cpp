@@ -64,7 +64,8 @@ LayerGradients layer_gradients(bool norm_first) {
         result.input.push_back(norm(inputs[l].grad()));
         double squares = 0;
         for (const auto& [name, p] : encoder.layers[l].named_parameters()) {
-            squares += norm(p.grad()) * norm(p.grad());
+            const double gradient_norm = norm(p.grad());
+            squares += gradient_norm * gradient_norm;
         }
         result.parameters.push_back(std::sqrt(squares));
     }
