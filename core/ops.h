@@ -5,7 +5,7 @@ gradcheck and to_dot.
 \verbatim
 The ops, by family (each header lists its derivatives, one line per op):
   core/ops/arithmetic.h     + - * / neg, with broadcasting
-  core/ops/pointwise.h      exp log sqrt pow tanh sigmoid relu gelu
+  core/ops/pointwise.h      exp log sqrt pow tanh sigmoid relu gelu silu
   core/ops/reduce.h         sum mean max argmax sum_to
   core/ops/shape_ops.h      reshape unsqueeze squeeze broadcast_to permute transpose concat
                             slice split

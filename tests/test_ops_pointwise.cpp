@@ -1,4 +1,4 @@
-// tests/test_ops_pointwise.cpp — exp log sqrt pow tanh sigmoid relu gelu
+// tests/test_ops_pointwise.cpp — exp log sqrt pow tanh sigmoid relu gelu silu
 // (core/ops/pointwise.h): values against <cmath>, and gradchecks.
 #include <algorithm>
 #include <cmath>
@@ -53,6 +53,25 @@ TEST_CASE("pointwise gradchecks", "[ops][pointwise][gradcheck]") {
     test::require_gradcheck([](const Inputs& v) { return relu(v[0]); }, {away_from_zero});
     test::require_gradcheck([](const Inputs& v) { return gelu(v[0]); }, {x});
 }
+
+//! [silu_test]
+TEST_CASE("silu: values, gradient at chosen points, no overflow, gradcheck", "[ops][pointwise]") {
+    // Values and derivatives s (1 + x (1 - s)) of x s(x), computed in double precision and
+    // rounded to 7 digits (docs/add_an_op.md).
+    const Tensor x = from_vector({-2.0f, -0.5f, 0.0f, 0.5f, 2.0f}, {5}, /*requires_grad=*/true);
+    const Tensor y = silu(x);
+    test::require_values(y, {-0.2384058f, -0.1887703f, 0.0f, 0.3112297f, 1.761594f});
+    sum(y).backward();
+    test::require_values(x.grad(), {-0.09078425f, 0.2600388f, 0.5f, 0.7399612f, 1.090784f});
+    // Far out, silu is 0 and x, its slope 0 and 1, and nothing overflows to nan.
+    const Tensor far = from_vector({-100.0f, 100.0f}, {2}, /*requires_grad=*/true);
+    const Tensor y_far = silu(far);
+    test::require_values(y_far, {0.0f, 100.0f});
+    sum(y_far).backward();
+    test::require_values(far.grad(), {0.0f, 1.0f});
+    test::require_gradcheck([](const Inputs& v) { return silu(v[0]); }, {test::random({2, 5}, 13)});
+}
+//! [silu_test]
 
 TEST_CASE("erf_vectorizable agrees with std::erf to 5e-7, and at the edges", "[ops][pointwise]") {
     double worst = 0.0;

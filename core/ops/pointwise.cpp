@@ -1,4 +1,4 @@
-// core/ops/pointwise.cpp — exp, log, sqrt, pow, tanh, sigmoid, relu, gelu: forward, then
+// core/ops/pointwise.cpp — exp, log, sqrt, pow, tanh, sigmoid, relu, gelu, silu: forward, then
 // backward, per op. Each backward is one fused loop over (g, saved) that reads like the
 // formula in core/ops/pointwise.h.
 #include "core/ops/pointwise.h"
@@ -53,13 +53,18 @@ Tensor tanh(const Tensor& x) {
 }
 //! [tanh]
 
+namespace {
+// The logistic function 1/(1+e^-v). For v < 0, e^-v would overflow; the equal form
+// e^v/(1+e^v) does not.
+float logistic(float v) {
+    if (v >= 0) return 1.0f / (1.0f + std::exp(-v));
+    const float e = std::exp(v);
+    return e / (1.0f + e);
+}
+}  // namespace
+
 Tensor sigmoid(const Tensor& x) {
-    // For x < 0, 1/(1+e^-x) would overflow e^-x; the equal form e^x/(1+e^x) does not.
-    Tensor y = map(x, [](float v) {
-        if (v >= 0) return 1.0f / (1.0f + std::exp(-v));
-        const float e = std::exp(v);
-        return e / (1.0f + e);
-    });
+    Tensor y = map(x, [](float v) { return logistic(v); });
     return record("sigmoid", y, {x}, [y = y.detach()](const Tensor& g) {
         return std::vector<Tensor>{map2(g, y, [](float g, float y) { return g * y * (1 - y); })};
     });
@@ -90,5 +95,19 @@ Tensor gelu(const Tensor& x) {
         })};
     });
 }
+
+//! [silu]
+Tensor silu(const Tensor& x) {
+    Tensor y = map(x, [](float v) { return v * logistic(v); });
+    // d/dx [x s(x)] = s(x) + x s'(x) = s(x) + x s(x) (1 - s(x)) = s(x) (1 + x (1 - s(x))),
+    // with s the logistic function, whose derivative is s (1 - s). The rule needs x, not y.
+    return record("silu", y, {x}, [x](const Tensor& g) {
+        return std::vector<Tensor>{map2(g, x, [](float g, float x) {
+            const float s = logistic(x);
+            return g * s * (1.0f + x * (1.0f - s));
+        })};
+    });
+}
+//! [silu]
 
 }  // namespace ag

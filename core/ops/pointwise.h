@@ -1,6 +1,6 @@
 /** \file
 core/ops/pointwise.h — functions applied to each element: exp, log, sqrt, pow and the
-activations.
+activations. docs/add_an_op.md adds one of them, silu, step by step.
 
 \verbatim
 The derivative table (g = d(loss)/d(y), y = f(x)):
@@ -12,6 +12,7 @@ The derivative table (g = d(loss)/d(y), y = f(x)):
   y = sigmoid(x)   dx = g * y * (1 - y)
   y = relu(x)      dx = g * [x > 0]
   y = gelu(x)      dx = g * (Phi(x) + x * phi(x))
+  y = silu(x)      dx = g * s * (1 + x * (1 - s)),  s = sigmoid(x)
 Outside a function's domain the result follows IEEE float rules (log(-1) is nan), as in
 PyTorch.
 \endverbatim
@@ -39,5 +40,11 @@ Tensor relu(const Tensor& x);
 /// The Gaussian error linear unit x * Phi(x), where Phi(x) = (1 + erf(x / sqrt 2)) / 2 is the
 /// standard normal CDF: the exact form, as PyTorch's default nn.GELU (Hendrycks & Gimpel).
 Tensor gelu(const Tensor& x);
+//! [silu_declaration]
+/// The sigmoid linear unit x * sigmoid(x) (Elfwing et al., 2018; "swish" in Ramachandran et
+/// al., 2017), as PyTorch's nn.SiLU. Element-wise: the output has x's shape. Throws nothing;
+/// like sigmoid, it does not overflow for large |x|.
+Tensor silu(const Tensor& x);
+//! [silu_declaration]
 
 }  // namespace ag
