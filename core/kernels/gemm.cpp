@@ -34,21 +34,21 @@ namespace {
 
 // Below this many multiply-adds (m * n * k) per thread, gemm uses fewer threads: for less work,
 // waking a second thread gains little on an idle machine and loses on a busy one (see
-// docs/matmul.md, "Choices and the measurements behind them").
+// docs/benchmark_notes.md, "Choices in the code").
 constexpr int64_t kMinMultiplyAddsPerThread = 64 * 64 * 64;
 
 // Below this many multiply-adds (up to about 80^3), gemm runs on one thread anyway, and the
 // AVX2 and AVX-512 backends skip packing when they can (B not transposed): every operand is in L1
-// or L2 already, so the copy costs more than the unit-stride reads it buys (docs/matmul.md,
-// "Choices and the measurements behind them"). The choice depends on the shape only, never on the
-// thread count, so results stay bit-identical.
+// or L2 already, so the copy costs more than the unit-stride reads it buys
+// (docs/benchmark_notes.md, "Choices in the code"). The choice depends on the shape only, never
+// on the thread count, so results stay bit-identical.
 constexpr int64_t kMaxUnpackedMultiplyAdds = 2 * kMinMultiplyAddsPerThread;
 
 GemmBackend best_available_backend() {
 #if defined(__x86_64__)
     // AVX-512 when the CPU has it: the same flops as AVX2 in half the instructions, a tile that
     // divides the usual sizes, and masked edges that let small products skip packing
-    // (microkernel_avx512.cpp; docs/matmul.md, "Choices and the measurements behind them").
+    // (microkernel_avx512.cpp; docs/benchmark_notes.md, "Choices in the code").
     if (cpu_has_avx512f()) return GemmBackend::Avx512;
     if (cpu_has_avx2_fma()) return GemmBackend::Avx2;
 #elif defined(__aarch64__)

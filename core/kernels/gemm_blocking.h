@@ -24,7 +24,7 @@ of the transposing pack). The cache sizes come from Linux's sysfs, else from the
 (sysconf, which asks CPUID on x86), else the defaults below.
 
 Measured, the model does not yet hold: on the two CPUs gemm was measured on (Zen 4 and
-Zen 5, docs/matmul.md, "Choosing MC and KC"), its MC (the A block filling most of L2) was
+Zen 5, docs/benchmark_notes.md, "Choosing MC and KC"), its MC (the A block filling most of L2) was
 slower than MC = 96 everywhere, up to a third with A transposed, and its KC on Zen 4's
 smaller L1 lost to KC = 512. So gemm runs on kMeasuredBlocks, which were best or within
 noise of best on both, and the model is there to be tried (ATTOGRAD_GEMM_BLOCKS=model)
@@ -75,7 +75,7 @@ struct GemmBlocks {
 };
 
 /// The blocks gemm uses by default, for every tile: best or within noise of best on Zen 4
-/// and Zen 5 (docs/matmul.md).
+/// and Zen 5 (docs/benchmark_notes.md).
 inline constexpr GemmBlocks kMeasuredBlocks{.mc = 96, .kc = 512, .nc = 4096};
 
 /// The largest NC the model gives: past a few thousand columns, packing B in larger blocks

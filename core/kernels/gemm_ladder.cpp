@@ -1,7 +1,7 @@
 // core/kernels/gemm_ladder.cpp — the teaching steps between gemm_reference and gemm.
 //
 // Read gemm_reference.cpp first, then these functions in order; gemm.cpp is the last step.
-// The numbers each step reaches are in docs/matmul.md.
+// docs/matmul.md walks through the steps; the numbers each reaches are in docs/benchmark_notes.md.
 #include "core/kernels/gemm_ladder.h"
 
 #include <algorithm>

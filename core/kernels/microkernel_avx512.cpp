@@ -54,8 +54,8 @@ __attribute__((target("avx512f"))) inline void avx512_tile(
     int64_t k, const float* a, int64_t a_row_step, int64_t a_col_step, const float* b, int64_t ldb,
     __mmask16 left_mask, __mmask16 right_mask, float alpha, float beta, float* c, int64_t ldc) {
     // The first step of k sets the C tile (k >= 1), the others add to it: starting from zeros
-    // would cost 16 more instructions per tile, which count most when k is small (docs/matmul.md,
-    // "Choices and the measurements behind them").
+    // would cost 16 more instructions per tile, which count most when k is small
+    // (docs/benchmark_notes.md, "Choices in the code").
     __m512 acc[kTileRows][2];  // the C tile, in up to 16 registers
     {
         const __m512 b_left = load<kMasked>(b, left_mask);

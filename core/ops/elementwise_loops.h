@@ -110,7 +110,7 @@ struct AroundDim {
 ///
 /// Each thread reads whole rows, front to back. (Splitting the columns instead, each thread
 /// taking half of every row, reads memory with holes that the prefetchers follow badly, so more
-/// threads can be slower than one: docs/matmul.md, "Choices and the measurements behind them".)
+/// threads can be slower than one: docs/benchmark_notes.md, "Choices in the code".)
 /// The rows are cut into blocks of kRowsPerBlock, a constant; one thread sums a block into its
 /// own partial row, and the partial rows are added in block order, so the result depends on the
 /// shape only, never on the number of threads.
