@@ -9,7 +9,7 @@ CMAKE_ARGS ?=
 DEPS := scripts/install-deps.sh
 PYTHON ?= /usr/bin/python3
 
-.PHONY: help demo gpt test test-fresh test-asan test-aarch64 bench bench-compare bench-compare-fresh docs fuzz build clean format
+.PHONY: help demo gpt test test-fresh test-asan test-aarch64 bench bench-compare bench-compare-fresh results docs fuzz build clean format
 
 help:
 	@echo "make demo       build and train the reverse demo, then draw what it learned"
@@ -21,6 +21,7 @@ help:
 	@echo "make bench      build and run the benchmarks (Google Benchmark)"
 	@echo "make bench-compare  attograd and PyTorch on the same training step, side by side"
 	@echo "make bench-compare-fresh  the same inside a fresh Debian 13 root (PyTorch 2.6; root)"
+	@echo "make results    measure the matmul ladder into docs/results/gemm_ladder.csv, which the docs draw"
 	@echo "make docs       build the tutorial site and API reference into build/docs/html"
 	@echo "make fuzz       run each libFuzzer target for FUZZ_SECONDS (default 60) from its corpus"
 	@echo "make build      configure and build the release preset"
@@ -104,6 +105,14 @@ bench-compare:
 
 bench-compare-fresh:
 	scripts/bench-compare-fresh.sh $(COMPARE_ARGS)
+
+# Measured figures the docs draw but never measure: run on an idle machine, commit the file.
+results:
+	@$(DEPS) bench
+	cmake --preset release $(CMAKE_ARGS)
+	cmake --build --preset release --parallel $(JOBS) --target bench_gemm
+	python3 bench/gemm_ladder_results.py --bench build/release/bench/bench_gemm \
+	  --out docs/results/gemm_ladder.csv
 
 docs:
 	@$(DEPS) docs
